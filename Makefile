@@ -1,0 +1,47 @@
+# Advieslijn. Two commands do all set-up on a fresh machine:
+#   make run    start the advice line locally
+#   make test   run every test
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export TRACKER_DB ?= var/tracker.db
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: install model run test validate lint unit integration eval benchmark clean
+
+$(VENV)/.installed: requirements.txt constraints.txt scripts/bootstrap.sh
+	scripts/bootstrap.sh
+
+install: $(VENV)/.installed
+
+model: install
+	scripts/train_if_changed.sh
+
+run: model
+	scripts/run.sh
+
+validate: install
+	$(PY) -m rasa data validate --fail-on-warnings --domain domain.yml --data data --config config.yml
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: model validate lint
+	$(PY) -m pytest
+
+unit: install
+	$(PY) -m pytest tests/unit
+
+eval: model
+	$(PY) scripts/evaluate.py
+
+benchmark: model
+	$(PY) scripts/benchmark.py
+
+clean:
+	rm -rf var models .rasa .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,65 @@
+"""What the bot does when it is unsure: clarify once, then offer a human."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import offer_human
+from bot.catalogue import CatalogueError
+from bot.routing import get_recommender
+
+# How many topics the clarifying question offers as buttons.
+CLARIFY_OPTIONS = 2
+
+
+def _ranked_topics(tracker: Tracker, topics: frozenset[str]) -> list[str]:
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    names = [item.get("name") for item in ranking if isinstance(item, dict)]
+    return [name for name in names if name in topics][:CLARIFY_OPTIONS]
+
+
+class ActionClarify(Action):
+    """First time unsure: ask which of the two likeliest topics was meant.
+
+    The second time in a row the bot offers a human adviser instead.
+    """
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        count = int(tracker.get_slot("clarify_count") or 0) + 1
+        events: list[EventType] = [SlotSet("clarify_count", float(count))]
+        buttons: list[dict[str, str]] = []
+        if count < 2:
+            try:
+                recommender = get_recommender()
+                for intent in _ranked_topics(tracker, recommender.topic_intents()):
+                    label = recommender.topic_label(intent)
+                    if label:
+                        buttons.append({"title": label, "payload": f"/{intent}"})
+            except CatalogueError:
+                buttons = []
+        if buttons:
+            dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+            return events
+        dispatcher.utter_message(response="utter_not_understood_again")
+        return [*events, *offer_human(dispatcher)]
+
+
+class ActionOfferHuman(Action):
+    """Offer a human adviser, e.g. when the professional says the bot does not help."""
+
+    def name(self) -> str:
+        return "action_offer_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return offer_human(dispatcher)

@@ -1,0 +1,175 @@
+"""Rank catalogue resources for a professional's question.
+
+The ranking combines three signals, so that phrasings the classifier never saw
+still find the right entry:
+
+* the *topic*: the intent's catalogue themes (and preferred kinds) from ``routing.yml``;
+* the *entities*: a named phenomenon maps to a theme, the professional's role to an audience;
+* the *words* of the message: Okapi BM25 over each resource's title, summary,
+  keywords and themes, with Dutch stemming.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rank_bm25 import BM25Okapi
+
+from bot.catalogue import Catalogue, CatalogueStore, Resource
+from bot.settings import Settings, get_settings
+from bot.text import terms
+
+# Weights of the parts of the score. The lexical score is scaled to 0..1 first.
+TEXT_WEIGHT = 1.0
+PRIMARY_THEME_WEIGHT = 1.0
+OTHER_THEME_WEIGHT = 0.5
+ENTITY_THEME_WEIGHT = 0.6
+KIND_WEIGHT = 0.7
+AUDIENCE_WEIGHT = 0.15
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A resource with the score that ranked it."""
+
+    resource: Resource
+    score: float
+
+
+def _document(resource: Resource) -> list[str]:
+    # Keywords and title are written for retrieval: count them twice.
+    parts = [
+        resource.title,
+        resource.title,
+        resource.summary,
+        resource.provider,
+        " ".join(resource.keywords),
+        " ".join(resource.keywords),
+        " ".join(t.replace("-", " ") for t in resource.themes),
+    ]
+    return terms(" ".join(parts))
+
+
+class Router:
+    """Ranks the resources of one catalogue; build once per catalogue version."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self._bm25 = BM25Okapi([_document(r) for r in catalogue.resources])
+
+    def _text_scores(self, text: str) -> list[float]:
+        query = terms(text)
+        if not query:
+            return [0.0] * len(self.catalogue.resources)
+        raw = [float(s) for s in self._bm25.get_scores(query)]
+        top = max(raw, default=0.0)
+        return [s / top if top > 0 else 0.0 for s in raw]
+
+    def rank(
+        self,
+        *,
+        intent: str | None,
+        text: str,
+        entities: Mapping[str, Sequence[str]] | None = None,
+        limit: int = 3,
+    ) -> list[Recommendation]:
+        """Return the best ``limit`` resources for this question, best first.
+
+        Args:
+            intent: the classified topic intent, or ``None`` when unknown.
+            text: the message as the professional typed it.
+            entities: extracted entity values by entity name (``role``, ``phenomenon``, ...).
+            limit: how many resources to return at most.
+        """
+        entities = entities or {}
+        topic = self.catalogue.topics.get(intent or "")
+        topic_themes = topic.themes if topic else ()
+        entity_themes = {
+            self.catalogue.entity_themes[v]
+            for v in entities.get("phenomenon", ())
+            if v in self.catalogue.entity_themes
+        }
+        audiences = {
+            self.catalogue.role_audience[v]
+            for v in entities.get("role", ())
+            if v in self.catalogue.role_audience
+        }
+        text_scores = self._text_scores(text)
+
+        scored: list[Recommendation] = []
+        for resource, text_score in zip(self.catalogue.resources, text_scores):
+            score = TEXT_WEIGHT * text_score
+            for position, theme in enumerate(topic_themes):
+                if theme in resource.themes:
+                    score += PRIMARY_THEME_WEIGHT if position == 0 else OTHER_THEME_WEIGHT
+            score += ENTITY_THEME_WEIGHT * len(entity_themes.intersection(resource.themes))
+            if topic and resource.kind in topic.kinds:
+                score += KIND_WEIGHT
+            if audiences.intersection(resource.audience):
+                score += AUDIENCE_WEIGHT
+            if score > 0:
+                scored.append(Recommendation(resource, round(score, 4)))
+        # sorted() is stable: equal scores keep catalogue order.
+        return sorted(scored, key=lambda rec: rec.score, reverse=True)[:limit]
+
+
+class Recommender:
+    """Recommends resources from the current catalogue, rebuilding its index on change."""
+
+    def __init__(self, store: CatalogueStore, limit: int = 3) -> None:
+        self._store = store
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._router: Router | None = None
+
+    def router(self) -> Router:
+        """Return a router for the catalogue as it is on disk now."""
+        catalogue = self._store.get()
+        with self._lock:
+            if self._router is None or self._router.catalogue is not catalogue:
+                self._router = Router(catalogue)
+            return self._router
+
+    def recommend(
+        self,
+        *,
+        intent: str | None,
+        text: str,
+        entities: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[Resource]:
+        """Return the best resources for a question, best first."""
+        ranked = self.router().rank(intent=intent, text=text, entities=entities, limit=self._limit)
+        return [rec.resource for rec in ranked]
+
+    def topic_label(self, intent: str) -> str | None:
+        """Return the button label of a topic intent, or ``None`` if it is no topic."""
+        topic = self._store.get().topics.get(intent)
+        return topic.label if topic else None
+
+    def topic_intents(self) -> frozenset[str]:
+        """Return the intents that are catalogue topics."""
+        return frozenset(self._store.get().topics)
+
+
+def entities_by_name(entities: Iterable[Mapping[str, object]]) -> dict[str, list[str]]:
+    """Group NLU entity dicts (``{"entity": ..., "value": ...}``) by entity name."""
+    grouped: dict[str, list[str]] = {}
+    for entity in entities:
+        name, value = entity.get("entity"), entity.get("value")
+        if isinstance(name, str) and isinstance(value, str):
+            grouped.setdefault(name, []).append(value)
+    return grouped
+
+
+def build_recommender(settings: Settings) -> Recommender:
+    """Create a recommender over the catalogue named in the settings."""
+    return Recommender(CatalogueStore(settings.catalogue_path), limit=settings.max_results)
+
+
+@lru_cache(maxsize=1)
+def get_recommender() -> Recommender:
+    """Return the process-wide recommender, created on first use."""
+    return build_recommender(get_settings())
