@@ -10,6 +10,7 @@ export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export TRACKER_DB ?= var/tracker.db
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: install model run test validate lint unit integration eval benchmark clean
 
@@ -22,7 +23,7 @@ model: install
 	scripts/train_if_changed.sh
 
 run: model
-	scripts/run.sh
+	$(PY) -m scripts.serve
 
 validate: install
 	$(PY) -m rasa data validate --fail-on-warnings --domain domain.yml --data data --config config.yml
@@ -38,10 +39,10 @@ unit: install
 	$(PY) -m pytest tests/unit
 
 eval: model
-	$(PY) scripts/evaluate.py
+	$(PY) -m scripts.evaluate --verbose
 
 benchmark: model
-	$(PY) scripts/benchmark.py
+	$(PY) -m scripts.benchmark
 
 clean:
 	rm -rf var models .rasa .pytest_cache .mypy_cache .ruff_cache

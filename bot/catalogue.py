@@ -19,7 +19,16 @@ from typing import Any
 import yaml
 
 KINDS = frozenset(
-    {"jepzine", "publication", "podcast", "training", "workshop", "network", "service", "organisation"}
+    {
+        "jepzine",
+        "publication",
+        "podcast",
+        "training",
+        "workshop",
+        "network",
+        "service",
+        "organisation",
+    }
 )
 REQUIRED_FIELDS = ("id", "kind", "title", "provider", "summary", "audience", "themes", "url")
 
@@ -98,7 +107,8 @@ def _str_list(value: Any, where: str, name: str, allowed: frozenset[str] | None)
             )
         if allowed is not None and item not in allowed:
             raise CatalogueError(
-                f"{where}: '{name}' has unknown value '{item}' (allowed: {', '.join(sorted(allowed))})"
+                f"{where}: '{name}' has unknown value '{item}'"
+                f" (allowed: {', '.join(sorted(allowed))})"
             )
         items.append(item.strip())
     return tuple(items)
@@ -152,7 +162,9 @@ def _topic(intent: Any, raw: Any, path: Path, themes: frozenset[str]) -> Topic:
     )
 
 
-def _mapping(raw: Mapping[str, Any], key: str, path: Path, allowed: frozenset[str]) -> dict[str, str]:
+def _mapping(
+    raw: Mapping[str, Any], key: str, path: Path, allowed: frozenset[str]
+) -> dict[str, str]:
     value = raw.get(key, {}) or {}
     if not isinstance(value, Mapping):
         raise CatalogueError(f"{path}: '{key}' must be a mapping")
@@ -173,6 +185,7 @@ def load_catalogue(path: Path, routing_path: Path | None = None) -> Catalogue:
 
     Raises:
         CatalogueError: naming the file and the entry that is wrong.
+
     """
     routing_path = routing_path or path.with_name("routing.yml")
     routing = _read_yaml(routing_path)

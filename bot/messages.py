@@ -27,9 +27,7 @@ def resources_payload(resources: Sequence[Resource]) -> dict[str, Any]:
     """Build the custom payload that lists recommended resources, best first."""
     return {
         "type": "resources",
-        "items": [
-            {"id": r.id, "title": r.title, "kind": r.kind, "url": r.url} for r in resources
-        ],
+        "items": [{"id": r.id, "title": r.title, "kind": r.kind, "url": r.url} for r in resources],
     }
 
 

@@ -22,12 +22,15 @@ from bot.catalogue import Catalogue, CatalogueStore, Resource
 from bot.settings import Settings, get_settings
 from bot.text import terms
 
-# Weights of the parts of the score. The lexical score is scaled to 0..1 first.
-TEXT_WEIGHT = 1.0
+# Weights of the parts of the score. The lexical BM25 score is squashed to 0..1 by
+# raw / (raw + TEXT_SATURATION), so one generic shared word counts little and a
+# strong match on several words counts much, independent of the other resources.
+TEXT_WEIGHT = 2.0
+TEXT_SATURATION = 6.0
 PRIMARY_THEME_WEIGHT = 1.0
 OTHER_THEME_WEIGHT = 0.5
-ENTITY_THEME_WEIGHT = 0.6
-KIND_WEIGHT = 0.7
+ENTITY_THEME_WEIGHT = 1.0
+KIND_WEIGHT = 1.0
 AUDIENCE_WEIGHT = 0.15
 
 
@@ -64,9 +67,8 @@ class Router:
         query = terms(text)
         if not query:
             return [0.0] * len(self.catalogue.resources)
-        raw = [float(s) for s in self._bm25.get_scores(query)]
-        top = max(raw, default=0.0)
-        return [s / top if top > 0 else 0.0 for s in raw]
+        raw = [max(float(s), 0.0) for s in self._bm25.get_scores(query)]
+        return [s / (s + TEXT_SATURATION) for s in raw]
 
     def rank(
         self,
@@ -83,6 +85,7 @@ class Router:
             text: the message as the professional typed it.
             entities: extracted entity values by entity name (``role``, ``phenomenon``, ...).
             limit: how many resources to return at most.
+
         """
         entities = entities or {}
         topic = self.catalogue.topics.get(intent or "")
@@ -100,11 +103,14 @@ class Router:
         text_scores = self._text_scores(text)
 
         scored: list[Recommendation] = []
-        for resource, text_score in zip(self.catalogue.resources, text_scores):
+        for resource, text_score in zip(self.catalogue.resources, text_scores, strict=True):
             score = TEXT_WEIGHT * text_score
-            for position, theme in enumerate(topic_themes):
-                if theme in resource.themes:
-                    score += PRIMARY_THEME_WEIGHT if position == 0 else OTHER_THEME_WEIGHT
+            # The best matching topic theme counts, not how many: a resource that
+            # touches every theme a little must not beat one made for the main theme.
+            if topic_themes and topic_themes[0] in resource.themes:
+                score += PRIMARY_THEME_WEIGHT
+            elif set(topic_themes[1:]).intersection(resource.themes):
+                score += OTHER_THEME_WEIGHT
             score += ENTITY_THEME_WEIGHT * len(entity_themes.intersection(resource.themes))
             if topic and resource.kind in topic.kinds:
                 score += KIND_WEIGHT

@@ -54,9 +54,7 @@ def _text(
 ) -> str:
     value = env.get(env_name, section.get(key))
     if not isinstance(value, str) or not value.strip():
-        raise SettingsError(
-            f"{source}: '{key}' must be a non-empty text (or set {env_name})"
-        )
+        raise SettingsError(f"{source}: '{key}' must be a non-empty text (or set {env_name})")
     return value.strip()
 
 
@@ -72,6 +70,7 @@ def load_settings(
 
     Raises:
         SettingsError: when the file is missing, unreadable or holds invalid values.
+
     """
     env = os.environ if environ is None else environ
     root = Path(env.get("ADVIESLIJN_HOME", str(PROJECT_ROOT)))
@@ -97,17 +96,26 @@ def load_settings(
     if not 1 <= max_results <= 10:
         raise SettingsError(f"{path}: 'max_results' must be between 1 and 10")
 
-    catalogue_path = Path(_text(catalogue, "path", env, "ADVIESLIJN_CATALOGUE", path))
+    contact_details = ContactDetails(
+        phone=_text(contact, "phone", env, "ADVIESLIJN_PHONE", path),
+        email=_text(contact, "email", env, "ADVIESLIJN_EMAIL", path),
+        hours=_text(contact, "hours", env, "ADVIESLIJN_HOURS", path),
+    )
+    catalogue_path = Path(
+        _text(
+            {"path": "catalogue/catalogue.yml", **catalogue},
+            "path",
+            env,
+            "ADVIESLIJN_CATALOGUE",
+            path,
+        )
+    )
     if not catalogue_path.is_absolute():
         catalogue_path = root / catalogue_path
 
     return Settings(
         root=root,
-        contact=ContactDetails(
-            phone=_text(contact, "phone", env, "ADVIESLIJN_PHONE", path),
-            email=_text(contact, "email", env, "ADVIESLIJN_EMAIL", path),
-            hours=_text(contact, "hours", env, "ADVIESLIJN_HOURS", path),
-        ),
+        contact=contact_details,
         catalogue_path=catalogue_path,
         max_results=max_results,
     )

@@ -22,15 +22,13 @@ from bot.safety import assess_acute
 ACUTE_INTENT = "acute_danger"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class AcuteDangerGuard(GraphComponent):
     """Overrides the intent with ``acute_danger`` when the safety rules fire."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """The component has no options."""
+        """Return the default configuration: the guard has no options."""
         return {}
 
     @classmethod

@@ -1,0 +1,180 @@
+"""Evaluate the advice line on the held-out question set ``tests/eval/questions.yml``.
+
+Talks to a real running stack (started here unless ``--rasa-url`` is given) and prints:
+routing top-3 hit rate, intent accuracy, urgent recall and the false-urgent count.
+
+    python -m scripts.evaluate            # starts its own stack (about a minute)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "tests" / "eval" / "questions.yml"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One held-out question with what a careful human expects."""
+
+    text: str
+    intent: str
+    expected: tuple[str, ...]
+    urgent: bool
+
+
+@dataclass
+class Report:
+    """The evaluation figures."""
+
+    questions: int = 0
+    routed: int = 0
+    hits: int = 0
+    intent_correct: int = 0
+    urgent_total: int = 0
+    urgent_found: int = 0
+    false_urgent: int = 0
+    misses: list[str] = field(default_factory=list)
+    confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    @property
+    def hit_rate(self) -> float:
+        """Share of routed questions whose top-3 holds an expected resource."""
+        return self.hits / self.routed if self.routed else 0.0
+
+    @property
+    def intent_accuracy(self) -> float:
+        """Share of questions whose intent the NLU got right."""
+        return self.intent_correct / self.questions if self.questions else 0.0
+
+    @property
+    def urgent_recall(self) -> float:
+        """Share of acute questions that got the urgent message first."""
+        return self.urgent_found / self.urgent_total if self.urgent_total else 1.0
+
+    def summary(self) -> str:
+        """Human-readable figures."""
+        return (
+            f"questions: {self.questions}\n"
+            f"routing top-3 hit rate: {self.hit_rate:.3f} ({self.hits}/{self.routed})\n"
+            f"intent accuracy: {self.intent_accuracy:.3f}"
+            f" ({self.intent_correct}/{self.questions})\n"
+            f"urgent recall: {self.urgent_recall:.3f} ({self.urgent_found}/{self.urgent_total})\n"
+            f"false urgent: {self.false_urgent}"
+        )
+
+
+def load_questions(path: Path = QUESTIONS) -> list[Question]:
+    """Read the question set."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Question(
+            text=str(q["text"]),
+            intent=str(q["intent"]),
+            expected=tuple(q.get("expected") or ()),
+            urgent=bool(q.get("urgent", False)),
+        )
+        for q in data["questions"]
+    ]
+
+
+def evaluate(rasa_url: str, token: str, questions: Sequence[Question]) -> Report:
+    """Ask every question in a fresh conversation and score the replies."""
+    report = Report()
+    session = requests.Session()
+    for question in questions:
+        report.questions += 1
+        parsed = session.post(
+            f"{rasa_url}/model/parse",
+            params={"token": token},
+            json={"text": question.text},
+            timeout=30,
+        ).json()
+        predicted = (parsed.get("intent") or {}).get("name")
+        if predicted == question.intent:
+            report.intent_correct += 1
+        else:
+            report.confusions[(question.intent, str(predicted))] += 1
+
+        reply: list[dict[str, Any]] = session.post(
+            f"{rasa_url}/webhooks/rest/webhook",
+            json={"sender": f"eval-{uuid.uuid4().hex}", "message": question.text},
+            timeout=30,
+        ).json()
+        customs = [m["custom"] for m in reply if isinstance(m.get("custom"), dict)]
+        urgent_first = (
+            len(reply) >= 2
+            and "112" in str(reply[0].get("text", ""))
+            and (reply[1].get("custom") == {"type": "urgent"})
+        )
+        if question.urgent:
+            report.urgent_total += 1
+            report.urgent_found += urgent_first
+            if not urgent_first:
+                report.misses.append(f"URGENT MISSED: {question.text}")
+        elif {"type": "urgent"} in customs:
+            report.false_urgent += 1
+            report.misses.append(f"FALSE URGENT: {question.text}")
+
+        if question.expected and not question.urgent:
+            report.routed += 1
+            items = [c for c in customs if c.get("type") == "resources"]
+            ids = [i["id"] for i in items[0]["items"]] if items else []
+            if set(ids) & set(question.expected):
+                report.hits += 1
+            else:
+                report.misses.append(
+                    f"ROUTING MISS [{question.intent} -> {predicted}]: {question.text} "
+                    f"got {ids} expected {list(question.expected)}"
+                )
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the evaluation figures; exit 1 when a target is not met."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rasa-url", help="a running Rasa server (default: start one)")
+    parser.add_argument("--token", default="", help="its API token")
+    parser.add_argument("--verbose", action="store_true", help="list every miss")
+    args = parser.parse_args(argv)
+    questions = load_questions()
+
+    if args.rasa_url:
+        report = evaluate(args.rasa_url, args.token, questions)
+    else:
+        from scripts.serve import running_stack
+
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            running_stack(
+                rasa_port=5105,
+                action_port=5155,
+                log_dir=Path(tmp) / "log",
+                tracker_db=Path(tmp) / "tracker.db",
+            ) as stack,
+        ):
+            report = evaluate(stack.rasa_url, stack.token, questions)
+
+    print(report.summary())
+    if args.verbose:
+        print("\n".join(report.misses))
+        for (want, got), n in report.confusions.most_common(15):
+            print(f"  intent {want} -> {got}: {n}")
+    ok = report.hit_rate >= 0.9 and report.urgent_recall == 1.0 and report.false_urgent == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""A real action server and Rasa server with the trained model, shared by the integration tests."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.serve import Stack, running_stack
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    base = tmp_path_factory.mktemp("stack")
+    with running_stack(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        log_dir=base / "log",
+        tracker_db=base / "tracker.db",
+    ) as running:
+        yield running
+
+
+Conversation = Callable[[str], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def conversation(stack: Stack) -> Conversation:
+    """A fresh conversation: call it with a user text, get the bot's messages."""
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+
+    def say(text: str) -> list[dict[str, Any]]:
+        return stack.webhook(sender, text)
+
+    say.sender = sender  # type: ignore[attr-defined]
+    return say
+
+
+def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m["custom"] for m in messages if "custom" in m]
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text", "") for m in messages if m.get("text"))
+
+
+__all__ = ["Conversation", "Path", "customs", "texts"]

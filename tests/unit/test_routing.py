@@ -1,0 +1,136 @@
+"""Ranking the catalogue: topic, entities and the message's own words all count."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.catalogue import Catalogue, CatalogueStore
+from bot.routing import Recommender, Router, entities_by_name
+
+
+@pytest.fixture(scope="module")
+def router(catalogue: Catalogue) -> Router:
+    return Router(catalogue)
+
+
+def top_ids(
+    router: Router, text: str, intent: str | None = None, **entities: list[str]
+) -> list[str]:
+    return [rec.resource.id for rec in router.rank(intent=intent, text=text, entities=entities)]
+
+
+def test_returns_at_most_the_limit_best_first(router: Router) -> None:
+    ranked = router.rank(intent="ask_signals", text="signalen herkennen", limit=3)
+    assert len(ranked) == 3
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        (
+            "leerling tekent hakenkruizen in zijn schrift, wat nu?",
+            "ask_right_wing",
+            "kennislab-extreemrechts",
+        ),
+        (
+            "mag ik dit delen met de wijkagent zonder toestemming?",
+            "ask_information_sharing",
+            "werkatelier-informatie-delen",
+        ),
+        (
+            "wie doet bij ons de aandachtsfunctionaris rol",
+            "ask_attention_officer",
+            "jepzine-aandachtsfunctionarissen",
+        ),
+        (
+            "de ouders van een jongen die naar syrie is vertrokken zoeken steun",
+            "ask_exit_support",
+            "familiesteunpunt",
+        ),
+        (
+            "leerlingen roepen racistische dingen naar elkaar",
+            "ask_discrimination",
+            "training-reageren-op-discrimineren",
+        ),
+    ],
+)
+def test_topic_and_words_find_the_right_resource(
+    router: Router, text: str, intent: str, expected: str
+) -> None:
+    assert expected in top_ids(router, text, intent)
+
+
+def test_words_alone_find_an_entry_the_classifier_could_not_name(router: Router) -> None:
+    # No intent at all (e.g. a fallback): the lexical ranking still finds the podcast.
+    assert top_ids(router, "is er een podcast over twijfelen aan je eigen oordeel")[0] == (
+        "podcast-wat-als-ik-het-mis-heb"
+    )
+
+
+def test_training_request_prefers_trainings_and_workshops(
+    router: Router, catalogue: Catalogue
+) -> None:
+    ranked = top_ids(router, "kunnen jullie iets voor ons team verzorgen", "request_training")
+    kinds = [catalogue.get(i).kind for i in ranked]
+    assert kinds[0] in {"training", "workshop"}
+    assert sum(kind in {"training", "workshop"} for kind in kinds) >= 2
+
+
+def test_phenomenon_entity_adds_its_theme(router: Router, catalogue: Catalogue) -> None:
+    plain = top_ids(router, "hoe herken ik dit bij een jongere", "ask_signals")
+    with_entity = top_ids(
+        router, "hoe herken ik dit bij een jongere", "ask_signals", phenomenon=["extreemrechts"]
+    )
+    assert "kennislab-extreemrechts" not in plain
+    assert "kennislab-extreemrechts" in with_entity
+
+
+def test_nothing_matches_gives_no_recommendations(router: Router) -> None:
+    assert router.rank(intent=None, text="", entities={}) == []
+    assert router.rank(intent="greet", text="hallo", entities={}) == []
+
+
+def test_entities_are_grouped_by_name() -> None:
+    grouped = entities_by_name(
+        [
+            {"entity": "role", "value": "docent"},
+            {"entity": "phenomenon", "value": "jihadisme"},
+            {"entity": "role", "value": "mentor"},
+            {"entity": "broken"},
+        ]
+    )
+    assert grouped == {"role": ["docent", "mentor"], "phenomenon": ["jihadisme"]}
+
+
+def test_catalogue_edit_changes_recommendations_without_retraining(tmp_path: Path) -> None:
+    for name in ("catalogue.yml", "routing.yml"):
+        shutil.copy(Path("catalogue") / name, tmp_path / name)
+    path = tmp_path / "catalogue.yml"
+    recommender = Recommender(CatalogueStore(path), limit=3)
+    question = "waar vind ik het zebrapad-protocol voor het jongerencentrum"
+    assert "zebrapad-protocol" not in [
+        r.id for r in recommender.recommend(intent=None, text=question)
+    ]
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["resources"].append(
+        {
+            "id": "zebrapad-protocol",
+            "kind": "publication",
+            "title": "Zebrapad-protocol voor jongerencentra",
+            "provider": "Test",
+            "summary": "Een protocol voor het jongerencentrum.",
+            "audience": ["jongerenwerk"],
+            "themes": ["signalen"],
+            "url": "https://example.org/zebrapad",
+        }
+    )
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    os.utime(path, (10, 10))
+    assert recommender.recommend(intent=None, text=question)[0].id == "zebrapad-protocol"

@@ -1,0 +1,132 @@
+"""Training data and answers stay honest: versions, topic files, sizes, answer rules."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+DATA = Path("data")
+TOPIC_PREFIXES = ("ask_", "request_")
+NON_TOPIC = {"request_human", "ask_contact"}
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), path
+    return data
+
+
+def nlu_examples() -> dict[str, list[str]]:
+    examples: dict[str, list[str]] = {}
+    for path in sorted((DATA / "nlu").glob("*.yml")):
+        for block in _yaml(path).get("nlu", []):
+            if "intent" in block:
+                lines = [
+                    ln.strip()[2:].strip()
+                    for ln in block["examples"].splitlines()
+                    if ln.strip().startswith("- ")
+                ]
+                examples.setdefault(block["intent"], []).extend(lines)
+    return examples
+
+
+def test_every_data_file_is_version_3_1() -> None:
+    for path in [*DATA.rglob("*.yml"), Path("domain.yml")]:
+        assert _yaml(path).get("version") == "3.1", path
+
+
+def test_topic_files_match_across_nlu_rules_and_stories() -> None:
+    names = {d: {p.name for p in (DATA / d).glob("*.yml")} for d in ("rules", "stories")}
+    nlu = {p.name for p in (DATA / "nlu").glob("*.yml")} - {"entities.yml"}
+    assert nlu == names["rules"] == names["stories"]
+
+
+def test_each_topic_intent_has_at_least_25_distinct_examples(domain: dict[str, Any]) -> None:
+    examples = nlu_examples()
+    topics = [i for i in domain["intents"] if i.startswith(TOPIC_PREFIXES)]
+    assert len(domain["intents"]) >= 30
+    for intent in [*topics, "acute_danger", "out_of_scope"]:
+        distinct = {e.lower() for e in examples.get(intent, [])}
+        assert len(distinct) >= 25, intent
+
+
+def test_no_example_is_given_to_two_intents() -> None:
+    owner: dict[str, str] = {}
+    for intent, lines in nlu_examples().items():
+        for line in lines:
+            key = line.lower()
+            assert owner.setdefault(key, intent) == intent, f"{line!r}: {owner[key]} and {intent}"
+
+
+def test_every_intent_has_examples_and_a_rule(domain: dict[str, Any]) -> None:
+    examples = nlu_examples()
+    rules_text = "\n".join(p.read_text(encoding="utf-8") for p in (DATA / "rules").glob("*.yml"))
+    for intent in domain["intents"]:
+        assert examples.get(intent), intent
+        assert f"intent: {intent}\n" in rules_text, intent
+
+
+def _texts(domain: dict[str, Any]) -> dict[str, str]:
+    return {
+        name: " ".join(v.get("text", "") for v in variants)
+        for name, variants in domain["responses"].items()
+    }
+
+
+def test_every_topic_has_a_short_answer(domain: dict[str, Any]) -> None:
+    texts = _texts(domain)
+    answers = [name for name in texts if name.startswith("utter_answer_")]
+    assert len(answers) == len(
+        [i for i in domain["intents"] if i.startswith(TOPIC_PREFIXES) and i not in NON_TOPIC]
+    )
+    for name in answers:
+        assert len(texts[name].split()) <= 120, name
+
+
+@pytest.mark.parametrize("pattern", [r"\b0\d{1,3}[\s-]?\d{3}", r"@", r"\b\d{1,2}[.:]\d{2}\b"])
+def test_bot_text_holds_no_contact_details_or_hours(domain: dict[str, Any], pattern: str) -> None:
+    # Phone numbers, e-mail addresses and opening hours come from configuration.
+    for name, text in _texts(domain).items():
+        assert not re.search(pattern, text), name
+
+
+def test_urgent_message_says_call_112_and_carries_the_urgent_payload(
+    domain: dict[str, Any],
+) -> None:
+    variants = domain["responses"]["utter_urgent"]
+    for variant in variants:
+        assert "112" in variant["text"]
+        assert variant["custom"] == {"type": "urgent"}
+
+
+def test_greeting_says_it_is_a_computer_and_warns_not_to_name_the_young_person(
+    domain: dict[str, Any],
+) -> None:
+    text = _texts(domain)["utter_greet"].lower()
+    assert "computerprogramma" in text or "chatbot" in text
+    assert "naam" in text
+    assert "112" in text
+
+
+def test_contact_responses_use_configured_variables(domain: dict[str, Any]) -> None:
+    texts = _texts(domain)
+    for name in ("utter_human_contact", "utter_contact"):
+        for var in ("{phone}", "{email}", "{hours}"):
+            assert var in texts[name], (name, var)
+
+
+def test_answers_do_not_label_young_people(domain: dict[str, Any]) -> None:
+    # The bot helps weigh signals; it never declares that a young person radicalises.
+    forbidden = re.compile(r"(deze|de|je) jongere (is|wordt) (geradicaliseerd|radicaal|extremist)")
+    for name, text in _texts(domain).items():
+        assert not forbidden.search(text.lower()), name
+
+
+def test_example_counts_are_reported() -> None:
+    counts = Counter({k: len(v) for k, v in nlu_examples().items()})
+    assert sum(counts.values()) > 900
