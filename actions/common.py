@@ -19,6 +19,16 @@ def latest_intent(tracker: Tracker) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def intent_ranking(tracker: Tracker) -> list[tuple[str, float]]:
+    """Return the latest message's (intent, confidence) ranking, likeliest first."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    return [
+        (item["name"], float(item.get("confidence") or 0.0))
+        for item in ranking
+        if isinstance(item, dict) and isinstance(item.get("name"), str)
+    ]
+
+
 def latest_text(tracker: Tracker) -> str:
     """Return the text of the latest user message ('' for none)."""
     text = tracker.latest_message.get("text")

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import offer_human
+from actions.common import intent_ranking, offer_human
 from bot.catalogue import CatalogueError
 from bot.routing import get_recommender
 
@@ -17,9 +17,7 @@ CLARIFY_OPTIONS = 2
 
 
 def _ranked_topics(tracker: Tracker, topics: frozenset[str]) -> list[str]:
-    ranking = tracker.latest_message.get("intent_ranking") or []
-    names = [item.get("name") for item in ranking if isinstance(item, dict)]
-    return [name for name in names if name in topics][:CLARIFY_OPTIONS]
+    return [name for name, _ in intent_ranking(tracker) if name in topics][:CLARIFY_OPTIONS]
 
 
 class ActionClarify(Action):

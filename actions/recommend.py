@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, latest_text
+from actions.common import intent_ranking, latest_intent, latest_text
 from bot.catalogue import CatalogueError
 from bot.messages import resource_list_text, resources_payload
 from bot.routing import entities_by_name, get_recommender
@@ -31,6 +31,7 @@ class ActionRecommendResources(Action):
                 intent=latest_intent(tracker),
                 text=latest_text(tracker),
                 entities=entities_by_name(tracker.latest_message.get("entities", [])),
+                ranking=intent_ranking(tracker),
             )
         except CatalogueError:
             logger.exception("catalogue unavailable; answering without resources")

@@ -18,20 +18,22 @@ from functools import lru_cache
 
 from rank_bm25 import BM25Okapi
 
-from bot.catalogue import Catalogue, CatalogueStore, Resource
+from bot.catalogue import Catalogue, CatalogueStore, Resource, Topic
 from bot.settings import Settings, get_settings
 from bot.text import terms
 
 # Weights of the parts of the score. The lexical BM25 score is squashed to 0..1 by
 # raw / (raw + TEXT_SATURATION), so one generic shared word counts little and a
 # strong match on several words counts much, independent of the other resources.
-TEXT_WEIGHT = 2.0
-TEXT_SATURATION = 6.0
+TEXT_WEIGHT = 1.0
+TEXT_SATURATION = 8.0
 PRIMARY_THEME_WEIGHT = 1.0
-OTHER_THEME_WEIGHT = 0.5
+OTHER_THEME_WEIGHT = 0.4
 ENTITY_THEME_WEIGHT = 1.0
 KIND_WEIGHT = 1.0
 AUDIENCE_WEIGHT = 0.15
+# How many of the classifier's likeliest topics take part in the ranking.
+RANKED_TOPICS = 3
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,22 @@ def _document(resource: Resource) -> list[str]:
     return terms(" ".join(parts))
 
 
+def _topic_score(topic: Topic, resource: Resource) -> float:
+    """Score how well a resource serves one topic.
+
+    The best matching theme counts, not how many: a resource that touches every
+    theme a little must not beat one made for the topic's main theme.
+    """
+    score = 0.0
+    if topic.themes and topic.themes[0] in resource.themes:
+        score += PRIMARY_THEME_WEIGHT
+    elif set(topic.themes[1:]).intersection(resource.themes):
+        score += OTHER_THEME_WEIGHT
+    if resource.kind in topic.kinds:
+        score += KIND_WEIGHT
+    return score
+
+
 class Router:
     """Ranks the resources of one catalogue; build once per catalogue version."""
 
@@ -70,26 +88,46 @@ class Router:
         raw = [max(float(s), 0.0) for s in self._bm25.get_scores(query)]
         return [s / (s + TEXT_SATURATION) for s in raw]
 
+    def _topic_weights(
+        self, intent: str | None, ranking: Sequence[tuple[str, float]]
+    ) -> list[tuple[Topic, float]]:
+        """Weigh the likeliest topics by the classifier's confidence (summing to 1)."""
+        candidates = [(name, conf) for name, conf in ranking if name in self.catalogue.topics]
+        candidates = candidates[:RANKED_TOPICS]
+        if (
+            intent is not None
+            and intent in self.catalogue.topics
+            and intent not in dict(candidates)
+        ):
+            candidates.insert(0, (intent, 1.0))
+        total = sum(conf for _, conf in candidates)
+        if total <= 0:
+            return []
+        return [(self.catalogue.topics[name], conf / total) for name, conf in candidates]
+
     def rank(
         self,
         *,
         intent: str | None,
         text: str,
         entities: Mapping[str, Sequence[str]] | None = None,
+        ranking: Sequence[tuple[str, float]] = (),
         limit: int = 3,
     ) -> list[Recommendation]:
         """Return the best ``limit`` resources for this question, best first.
 
         Args:
-            intent: the classified topic intent, or ``None`` when unknown.
+            intent: the classified intent, or ``None`` when unknown.
             text: the message as the professional typed it.
             entities: extracted entity values by entity name (``role``, ``phenomenon``, ...).
+            ranking: the classifier's (intent, confidence) ranking. The likeliest topics
+                count in proportion to their confidence, so an uncertain classification
+                still routes well.
             limit: how many resources to return at most.
 
         """
         entities = entities or {}
-        topic = self.catalogue.topics.get(intent or "")
-        topic_themes = topic.themes if topic else ()
+        topics = self._topic_weights(intent, ranking)
         entity_themes = {
             self.catalogue.entity_themes[v]
             for v in entities.get("phenomenon", ())
@@ -105,15 +143,9 @@ class Router:
         scored: list[Recommendation] = []
         for resource, text_score in zip(self.catalogue.resources, text_scores, strict=True):
             score = TEXT_WEIGHT * text_score
-            # The best matching topic theme counts, not how many: a resource that
-            # touches every theme a little must not beat one made for the main theme.
-            if topic_themes and topic_themes[0] in resource.themes:
-                score += PRIMARY_THEME_WEIGHT
-            elif set(topic_themes[1:]).intersection(resource.themes):
-                score += OTHER_THEME_WEIGHT
+            for topic, weight in topics:
+                score += weight * _topic_score(topic, resource)
             score += ENTITY_THEME_WEIGHT * len(entity_themes.intersection(resource.themes))
-            if topic and resource.kind in topic.kinds:
-                score += KIND_WEIGHT
             if audiences.intersection(resource.audience):
                 score += AUDIENCE_WEIGHT
             if score > 0:
@@ -145,9 +177,12 @@ class Recommender:
         intent: str | None,
         text: str,
         entities: Mapping[str, Sequence[str]] | None = None,
+        ranking: Sequence[tuple[str, float]] = (),
     ) -> list[Resource]:
         """Return the best resources for a question, best first."""
-        ranked = self.router().rank(intent=intent, text=text, entities=entities, limit=self._limit)
+        ranked = self.router().rank(
+            intent=intent, text=text, entities=entities, ranking=ranking, limit=self._limit
+        )
         return [rec.resource for rec in ranked]
 
     def topic_label(self, intent: str) -> str | None:

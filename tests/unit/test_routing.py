@@ -91,6 +91,19 @@ def test_phenomenon_entity_adds_its_theme(router: Router, catalogue: Catalogue) 
     assert "kennislab-extreemrechts" in with_entity
 
 
+def test_uncertain_classification_lets_the_runner_up_topic_count(router: Router) -> None:
+    def ids(ranking: list[tuple[str, float]]) -> list[str]:
+        ranked = router.rank(intent="ask_parents", text="", ranking=ranking, limit=8)
+        return [r.resource.id for r in ranked]
+
+    # Unsure between two topics: resources of the runner-up take part in the ranking.
+    assert "jepzine-aandachtsfunctionarissen" in ids(
+        [("ask_parents", 0.40), ("ask_attention_officer", 0.38), ("greet", 0.1)]
+    )
+    # Without a ranking only the top intent counts.
+    assert "jepzine-aandachtsfunctionarissen" not in ids([])
+
+
 def test_nothing_matches_gives_no_recommendations(router: Router) -> None:
     assert router.rank(intent=None, text="", entities={}) == []
     assert router.rank(intent="greet", text="hallo", entities={}) == []
