@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.datafiles import read_mapping
 
 KINDS = frozenset(
     {
@@ -82,18 +82,6 @@ class Catalogue:
     def ids(self) -> tuple[str, ...]:
         """All resource ids in catalogue order."""
         return tuple(r.id for r in self.resources)
-
-
-def _read_yaml(path: Path) -> Mapping[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogueError(f"{path}: cannot read file ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{path}: invalid YAML ({exc})") from exc
-    if not isinstance(data, Mapping):
-        raise CatalogueError(f"{path}: the file must hold a mapping at the top level")
-    return data
 
 
 def _str_list(value: Any, where: str, name: str, allowed: frozenset[str] | None) -> tuple[str, ...]:
@@ -188,11 +176,11 @@ def load_catalogue(path: Path, routing_path: Path | None = None) -> Catalogue:
 
     """
     routing_path = routing_path or path.with_name("routing.yml")
-    routing = _read_yaml(routing_path)
+    routing = read_mapping(routing_path, CatalogueError)
     themes = frozenset(_str_list(routing.get("themes"), str(routing_path), "themes", None))
     audiences = frozenset(_str_list(routing.get("audiences"), str(routing_path), "audiences", None))
 
-    data = _read_yaml(path)
+    data = read_mapping(path, CatalogueError)
     raw_resources = data.get("resources")
     if not isinstance(raw_resources, list) or not raw_resources:
         raise CatalogueError(f"{path}: 'resources' must be a non-empty list")

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.datafiles import read_mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,14 +75,7 @@ def load_settings(
     env = os.environ if environ is None else environ
     root = Path(env.get("ADVIESLIJN_HOME", str(PROJECT_ROOT)))
     path = config_path or Path(env.get("ADVIESLIJN_CONFIG", str(root / "config" / "service.yml")))
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise SettingsError(f"{path}: cannot read settings file ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise SettingsError(f"{path}: invalid YAML ({exc})") from exc
-    if not isinstance(raw, Mapping):
-        raise SettingsError(f"{path}: the settings file must hold a mapping")
+    raw = read_mapping(path, SettingsError)
 
     contact = _section(raw, "contact", path)
     catalogue = _section(raw, "catalogue", path)

@@ -47,5 +47,5 @@ def test_bad_settings_file_gives_a_clear_error(tmp_path: Path, content: str, mes
 
 
 def test_missing_settings_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match=r"nope\.yml: cannot read"):
+    with pytest.raises(SettingsError, match=r"nope\.yml: cannot read file"):
         load_settings(environ={}, config_path=tmp_path / "nope.yml")
