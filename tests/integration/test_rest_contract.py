@@ -120,3 +120,16 @@ def test_http_api_requires_the_token(stack: Stack) -> None:
     assert requests.get(f"{stack.rasa_url}/status", timeout=5).status_code == 401
     ok = requests.get(f"{stack.rasa_url}/status", params={"token": stack.token}, timeout=5)
     assert ok.status_code == 200
+
+
+def test_entities_are_extracted_and_normalised(stack: Stack) -> None:
+    parsed = requests.post(
+        f"{stack.rasa_url}/model/parse",
+        params={"token": stack.token},
+        json={"text": "ik ben lerares in de brugklas en zie extreemrechtse memes rondgaan"},
+        timeout=10,
+    ).json()
+    found = {(e["entity"], e["value"]) for e in parsed["entities"]}
+    assert ("role", "docent") in found
+    assert ("age_group", "tieners") in found
+    assert ("phenomenon", "extreemrechts") in found

@@ -33,8 +33,10 @@ def test_rules_override_any_classifier_prediction() -> None:
 
 
 def test_rules_override_the_fallback_too() -> None:
-    message = parsed("ze appte net dat ze vanavond een eind aan haar leven maakt",
-                     [("nlu_fallback", 0.4), ("ask_signals", 0.2)])
+    message = parsed(
+        "ze appte net dat ze vanavond een eind aan haar leven maakt",
+        [("nlu_fallback", 0.4), ("ask_signals", 0.2)],
+    )
     assert run(message)["name"] == "acute_danger"
 
 
@@ -44,8 +46,10 @@ def test_confident_classifier_alone_still_counts() -> None:
 
 
 def test_unsure_classifier_alone_is_demoted_to_the_next_intent() -> None:
-    message = parsed("een leerling riep iets lelijks naar een klasgenoot",
-                     [("acute_danger", 0.6), ("ask_discrimination", 0.45)])
+    message = parsed(
+        "een leerling riep iets lelijks naar een klasgenoot",
+        [("acute_danger", 0.6), ("ask_discrimination", 0.45)],
+    )
     assert run(message)["name"] == "ask_discrimination"
     assert "acute_danger" not in [i["name"] for i in message.get("intent_ranking")]
 

@@ -130,3 +130,23 @@ def test_answers_do_not_label_young_people(domain: dict[str, Any]) -> None:
 def test_example_counts_are_reported() -> None:
     counts = Counter({k: len(v) for k, v in nlu_examples().items()})
     assert sum(counts.values()) > 900
+
+
+def _plain(example: str) -> str:
+    # "[docent](role)" and '[mbo]{"entity": ...}' become their plain text.
+    text = re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", example)
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def test_held_out_questions_are_not_in_the_training_data() -> None:
+    training = {_plain(e) for lines in nlu_examples().values() for e in lines}
+    questions = yaml.safe_load(Path("tests/eval/questions.yml").read_text(encoding="utf-8"))
+    leaked = [q["text"] for q in questions["questions"] if _plain(q["text"]) in training]
+    assert not leaked
+
+
+def test_every_entity_has_an_annotated_example_so_its_lookup_is_used() -> None:
+    # RegexEntityExtractor ignores lookup tables of entities never annotated in an example.
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (DATA / "nlu").glob("*.yml"))
+    for entity in ("role", "phenomenon", "age_group"):
+        assert re.search(rf"\]\({entity}\)|\"entity\": \"{entity}\"", text), entity
