@@ -70,6 +70,7 @@ class Catalogue:
     topics: Mapping[str, Topic]
     entity_themes: Mapping[str, str] = field(default_factory=dict)
     role_audience: Mapping[str, str] = field(default_factory=dict)
+    unsure_resource: str | None = None
 
     def get(self, resource_id: str) -> Resource:
         """Return the resource with this id, or raise ``KeyError``."""
@@ -195,11 +196,15 @@ def load_catalogue(path: Path, routing_path: Path | None = None) -> Catalogue:
     if not isinstance(raw_topics, Mapping) or not raw_topics:
         raise CatalogueError(f"{routing_path}: 'topics' must be a non-empty mapping")
     topics = {str(k): _topic(k, v, routing_path, themes) for k, v in raw_topics.items()}
+    unsure = routing.get("unsure_resource")
+    if unsure is not None and unsure not in seen:
+        raise CatalogueError(f"{routing_path}: unsure_resource '{unsure}' is not in {path}")
     return Catalogue(
         resources=tuple(resources),
         topics=topics,
         entity_themes=_mapping(routing, "entity_themes", routing_path, themes),
         role_audience=_mapping(routing, "role_audience", routing_path, audiences),
+        unsure_resource=unsure,
     )
 
 

@@ -25,15 +25,18 @@ from bot.text import terms
 # Weights of the parts of the score. The lexical BM25 score is squashed to 0..1 by
 # raw / (raw + TEXT_SATURATION), so one generic shared word counts little and a
 # strong match on several words counts much, independent of the other resources.
-TEXT_WEIGHT = 1.0
+TEXT_WEIGHT = 0.8
 TEXT_SATURATION = 8.0
 PRIMARY_THEME_WEIGHT = 1.0
+SIDE_THEME_WEIGHT = 0.75
 OTHER_THEME_WEIGHT = 0.4
 ENTITY_THEME_WEIGHT = 1.0
 KIND_WEIGHT = 1.0
 AUDIENCE_WEIGHT = 0.15
 # How many of the classifier's likeliest topics take part in the ranking.
 RANKED_TOPICS = 3
+# Below this confidence in every topic, an expert resource joins the results.
+UNSURE_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,15 @@ def _topic_score(topic: Topic, resource: Resource) -> float:
     """Score how well a resource serves one topic.
 
     The best matching theme counts, not how many: a resource that touches every
-    theme a little must not beat one made for the topic's main theme.
+    theme a little must not beat one made for the topic's main theme. A resource
+    lists its own main theme first; a resource whose main theme is the topic's
+    main theme ranks above one that only touches it.
     """
     score = 0.0
-    if topic.themes and topic.themes[0] in resource.themes:
+    if topic.themes and resource.themes[0] == topic.themes[0]:
         score += PRIMARY_THEME_WEIGHT
+    elif topic.themes and topic.themes[0] in resource.themes:
+        score += SIDE_THEME_WEIGHT
     elif set(topic.themes[1:]).intersection(resource.themes):
         score += OTHER_THEME_WEIGHT
     if resource.kind in topic.kinds:
@@ -151,7 +158,29 @@ class Router:
             if score > 0:
                 scored.append(Recommendation(resource, round(score, 4)))
         # sorted() is stable: equal scores keep catalogue order.
-        return sorted(scored, key=lambda rec: rec.score, reverse=True)[:limit]
+        best = sorted(scored, key=lambda rec: rec.score, reverse=True)[:limit]
+        return self._with_expert_when_unsure(best, ranking, limit)
+
+    def _with_expert_when_unsure(
+        self,
+        best: list[Recommendation],
+        ranking: Sequence[tuple[str, float]],
+        limit: int,
+    ) -> list[Recommendation]:
+        """Make sure an expert who can think along is among the results when unsure.
+
+        When the classifier is unsure which topic the question is about (no topic
+        reaches ``UNSURE_CONFIDENCE``), the catalogue's ``unsure_resource`` takes the
+        last place, so a professional always has someone to ask.
+        """
+        expert_id = self.catalogue.unsure_resource
+        confidences = [conf for name, conf in ranking if name in self.catalogue.topics]
+        if not expert_id or not best or not confidences or max(confidences) >= UNSURE_CONFIDENCE:
+            return best
+        if any(rec.resource.id == expert_id for rec in best):
+            return best
+        expert = Recommendation(self.catalogue.get(expert_id), 0.0)
+        return [*best[: limit - 1], expert]
 
 
 class Recommender:

@@ -156,8 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rasa-url", help="a running Rasa server (default: start one)")
     parser.add_argument("--token", default="", help="its API token")
     parser.add_argument("--verbose", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--questions", type=Path, default=QUESTIONS, help=f"question set (default {QUESTIONS})"
+    )
     args = parser.parse_args(argv)
-    questions = load_questions()
+    questions = load_questions(args.questions)
 
     if args.rasa_url:
         report = evaluate(args.rasa_url, args.token, questions)

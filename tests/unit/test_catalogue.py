@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -84,8 +83,14 @@ def test_routing_topics_match_the_domain_intents(
     assert answered == topic_intents
 
 
+def _copy_routing(tmp_path: Path) -> None:
+    routing = yaml.safe_load(Path("catalogue/routing.yml").read_text(encoding="utf-8"))
+    routing.pop("unsure_resource", None)  # names a resource of the real catalogue
+    (tmp_path / "routing.yml").write_text(yaml.safe_dump(routing), encoding="utf-8")
+
+
 def _write(tmp_path: Path, resources: object) -> Path:
-    shutil.copy(Path("catalogue/routing.yml"), tmp_path / "routing.yml")
+    _copy_routing(tmp_path)
     path = tmp_path / "catalogue.yml"
     path.write_text(yaml.safe_dump({"version": 1, "resources": resources}), encoding="utf-8")
     return path
@@ -126,6 +131,16 @@ def test_bad_entry_names_file_and_entry(
     assert message in str(err.value)
 
 
+def test_unsure_resource_must_exist(tmp_path: Path) -> None:
+    path = _write(tmp_path, [GOOD])
+    routing = yaml.safe_load((tmp_path / "routing.yml").read_text(encoding="utf-8"))
+    (tmp_path / "routing.yml").write_text(
+        yaml.safe_dump({**routing, "unsure_resource": "nobody"}), encoding="utf-8"
+    )
+    with pytest.raises(CatalogueError, match="unsure_resource 'nobody'"):
+        load_catalogue(path)
+
+
 def test_duplicate_id_is_rejected(tmp_path: Path) -> None:
     path = _write(tmp_path, [GOOD, GOOD])
     with pytest.raises(CatalogueError, match="resource 'x' appears twice"):
@@ -139,7 +154,7 @@ def test_entry_without_id_is_named_by_position(tmp_path: Path) -> None:
 
 
 def test_invalid_yaml_and_missing_file_give_clear_errors(tmp_path: Path) -> None:
-    shutil.copy(Path("catalogue/routing.yml"), tmp_path / "routing.yml")
+    _copy_routing(tmp_path)
     bad = tmp_path / "catalogue.yml"
     bad.write_text("resources: [unclosed", encoding="utf-8")
     with pytest.raises(CatalogueError, match="invalid YAML"):

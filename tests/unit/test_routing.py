@@ -104,6 +104,16 @@ def test_uncertain_classification_lets_the_runner_up_topic_count(router: Router)
     assert "jepzine-aandachtsfunctionarissen" not in ids([])
 
 
+def test_an_expert_joins_the_results_when_every_topic_is_unsure(router: Router) -> None:
+    text = "leerlingen roepen racistische dingen naar elkaar"
+    unsure = [("ask_discrimination", 0.35), ("ask_polarisation_group", 0.3)]
+    sure = [("ask_discrimination", 0.9), ("ask_polarisation_group", 0.05)]
+    ids_unsure = [r.resource.id for r in router.rank(intent=None, text=text, ranking=unsure)]
+    ids_sure = [r.resource.id for r in router.rank(intent=None, text=text, ranking=sure)]
+    assert ids_unsure[-1] == "lse"
+    assert "lse" not in ids_sure
+
+
 def test_nothing_matches_gives_no_recommendations(router: Router) -> None:
     assert router.rank(intent=None, text="", entities={}) == []
     assert router.rank(intent="greet", text="hallo", entities={}) == []
