@@ -111,7 +111,7 @@ _FUTURE = _alt(
     "zometeen", "zo dadelijk", "dadelijk", "binnenkort",
     r"dit\s+weekend", r"deze\s+week", r"volgende\s+week", r"komende\s+week",
     r"volgend\s+weekend", r"komend\s+weekend",
-    r"over\s+(?:een\s+paar|enkele|twee|drie|vier|\d+)\s+(?:uur|dagen|weken)",
+    r"over\s+(?:een|een\s+paar|enkele|twee|drie|vier|\d+)\s+(?:uur|uurtje|dag|dagen|weken)",
     # weekdays, also "zaterdagnacht", "vrijdagavond"; "morgennacht"
     r"(?:maan|dins|woens|donder|vrij|zater|zon)dag(?:nacht|avond|ochtend|middag|morgen)?",
     "morgennacht",
@@ -926,11 +926,103 @@ DEPARTURE_RULES: tuple[_Rule, ...] = (
 
 # fmt: on
 
+# Verbs of killing or maiming, bare infinitives ("hij gaat ... afmaken").
+_KILL_INF = _alt(
+    "afmaken",
+    "vermoorden",
+    "doodmaken",
+    "neersteken",
+    "doodsteken",
+    "neerschieten",
+    "doodschieten",
+    "afknallen",
+    "neerknallen",
+    "doodslaan",
+    "opblazen",
+    "afslachten",
+    r"in\s+elkaar\s+(?:slaan|trappen|schoppen)",
+    r"in\s+(?:de\s+)?(?:brand|fik)\s+steken",
+)
+# Things one "finishes" ("afmaken") or "blows up" in a harmless sense.
+_TASK = _alt(
+    "werkstuk",
+    "huiswerk",
+    r"opdracht(?:en)?",
+    "verslag",
+    "project",
+    "taak",
+    "klus",
+    "puzzel",
+    "serie",
+    "game",
+    "spel",
+    "level",
+    "opleiding",
+    "studie",
+    "school",
+    "havo",
+    "vwo",
+    "stage",
+    "boek",
+    "schilderij",
+    "tekening",
+    "taart",
+    "ballon",
+    r"ballonnen",
+    "foto",
+    "plaatje",
+)
+_VEHICLE = _alt(
+    "auto", "busje", "bus", "bestelbus", "bestelauto", "vrachtwagen", "truck", "scooter"
+)
+
+# Mechanisms that generalise the rules above (each with fresh tests).
+GENERAL_RULES: dict[str, tuple[_Rule, ...]] = {
+    "attack_plan": (
+        # explosives found or made: "vonden net zelfgemaakte vuurwerkbommen"
+        _rule(
+            rf"\b(?:vonden|vond|gevonden|ontdekt|ontdekten|zagen|zag|aangetroffen|trof|troffen)"
+            rf"\b{_gap(6)}(?:zelfgemaakte\s+|zelf\s+gemaakte\s+)?{_MATERIAL}\b",
+            cue=_CONCRETE,
+            veto=_WEAPON_SAFE,
+        ),
+        _rule(rf"\b(?:zelfgemaakte|zelf\s+gemaakte)\s+{_MATERIAL}\b", veto=_WEAPON_SAFE),
+        _rule(
+            r"\bhandleiding\s+(?:\w+\s+){0,3}(?:bom|bommen|explosie\w*|springstof\w*)\b",
+            cue=_CONCRETE,
+        ),
+        # ramming a crowd: "zaterdag met een auto op de demonstratie inrijden"
+        _rule(
+            rf"\bmet\s+(?:een|de|zijn|haar|hun|z'n|zn)\s+(?:\w+\s+)?{_VEHICLE}\b{_gap(8)}"
+            rf"(?:inrijden|in\s+te\s+rijden|inrijdt|inrijdt|in\s+rijden|inrammen|in\s+rammen)\b",
+            cue=_SOON,
+        ),
+    ),
+    "weapon": (
+        # weapons shown with a time: "foto's van messen met de tekst 'binnenkort'"
+        _rule(
+            rf"\b(?:foto|fotos|foto's|filmpje|filmpjes|video|videos|laat|liet|lieten|toont"
+            rf"|toonde|deelt|deelde|stuurt|stuurde)\b{_gap(6)}{_WEAPON}\b",
+            cue=_FUTURE,
+            veto=_WEAPON_SAFE,
+        ),
+    ),
+    "violence": (
+        # reported threat to kill or maim anyone: "appte net dat hij die raad gaat afmaken"
+        _rule(
+            rf"\b{_SAY}\b{_gap(3)}(?:dat\s+)?(?:hij|ze|zij|ie|ik|we|wij)\b{_gap(6)}"
+            rf"(?:gaat|gaan|ga|wil|wilt|willen|zal|zullen)\s+{_KILL_INF}\b",
+            cue=_CONCRETE,
+            veto=_TASK,
+        ),
+    ),
+}
+
 _RULES: dict[str, tuple[_Rule, ...]] = {
-    "attack_plan": ATTACK_PLAN_RULES,
-    "weapon": WEAPON_RULES,
+    "attack_plan": (*ATTACK_PLAN_RULES, *GENERAL_RULES["attack_plan"]),
+    "weapon": (*WEAPON_RULES, *GENERAL_RULES["weapon"]),
     "suicide": SUICIDE_RULES,
-    "violence": VIOLENCE_RULES,
+    "violence": (*VIOLENCE_RULES, *GENERAL_RULES["violence"]),
     "departure": DEPARTURE_RULES,
 }
 

@@ -15,6 +15,19 @@ import yaml
 from bot.safety import REASONS, AcuteAssessment, assess_acute, normalise
 
 ACUTE: list[tuple[str, str]] = [
+    # explosives found or made, a manual for a bomb
+    ("bij het opruimen van zijn kluisje vond ik net twee zelfgemaakte pijpbommen", "attack_plan"),
+    ("in de schuur van het gezin hebben we zojuist explosieven aangetroffen", "attack_plan"),
+    ("ze heeft een handleiding voor een bom geprint en zegt dat het vandaag moet", "attack_plan"),
+    # ramming with a vehicle
+    ("ze willen morgen met de bestelbus van zijn vader de markt op inrijden", "attack_plan"),
+    ("hij zei dat hij vanavond met zijn auto op de menigte gaat inrijden", "attack_plan"),
+    # weapons shown with a time
+    ("hij stuurde een filmpje van zijn messen met 'morgen is het zover'", "weapon"),
+    ("in de klassenapp deelde ze foto's van een pistool, met erbij: over een uur", "weapon"),
+    # reported threat against anyone
+    ("hij appte zojuist dat hij de hele raad van bestuur gaat afmaken", "violence"),
+    ("ze zei net dat ze die buurman vannacht wil neersteken", "violence"),
     # a time or place phrase between the victim and the threat verb
     ("hij zei net dat hij die mentor na de les gaat neersteken", "violence"),
     ("ze riep zojuist dat ze de jongens bij het station gaat afmaken", "violence"),
@@ -238,6 +251,11 @@ ACUTE: list[tuple[str, str]] = [
 ]
 
 NOT_ACUTE: list[str] = [
+    "we vonden in een oud boek een tekening van een bom, is dat iets om op te letten?",
+    "hoe leg ik aan de klas uit wat er gebeurde bij de aanslag waarbij iemand met een auto inreed?",
+    "een leerling deelde een filmpje van een mes uit een game, wat vind ik daarvan?",
+    "hij zei ooit dat hij zijn vader wil vermoorden, maar dat is jaren geleden. hoe nu?",
+    "in de scheikundeles maakten ze een handleiding voor een proefje, niks aan de hand",
     # the examples from the brief
     "hoe bespreek ik de aanslag in de klas?",
     "leerlingen praten over de aanslag in het nieuws",
