@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import requests
 
@@ -83,21 +85,37 @@ def test_out_of_scope_gets_no_recommendations(conversation: Conversation) -> Non
     assert {"type": "urgent"} not in customs(reply)
 
 
-def test_unsure_twice_clarifies_then_offers_a_human(conversation: Conversation) -> None:
-    first = conversation("tja")
+# Messages the classifier cannot place; checked first so a changed model fails clearly.
+UNCLEAR = ("qwerty asdf zxcv", "lorem ipsum dolor sit amet")
+
+
+def parse(stack: Stack, text: str) -> dict[str, Any]:
+    response = requests.post(
+        f"{stack.rasa_url}/model/parse",
+        params={"token": stack.token},
+        json={"text": text},
+        timeout=10,
+    )
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_unsure_twice_clarifies_then_offers_a_human(
+    stack: Stack, conversation: Conversation
+) -> None:
+    assert all(parse(stack, text)["intent"]["name"] == "nlu_fallback" for text in UNCLEAR)
+    first = conversation(UNCLEAR[0])
     buttons = [b for m in first for b in m.get("buttons", [])]
     assert len(buttons) == 2
-    assert all(
-        b["payload"].startswith("/ask_") or b["payload"].startswith("/request_") for b in buttons
-    )
-    second = conversation("hmm ok")
+    assert all(b["payload"].startswith(("/ask_", "/request_")) for b in buttons)
+    second = conversation(UNCLEAR[1])
     assert {"type": "handoff", "stage": "offered"} in customs(second)
     third = conversation("ja")
     assert {"type": "handoff", "stage": "started"} in customs(third)
 
 
 def test_clarify_button_payload_leads_to_an_answer(conversation: Conversation) -> None:
-    first = conversation("tja")
+    first = conversation(UNCLEAR[0])
     payload = next(b for m in first for b in m.get("buttons", []))["payload"]
     assert resources(conversation(payload))
 
