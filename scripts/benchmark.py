@@ -100,16 +100,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             rasa_pid = stack.processes["rasa server"].pid
             action_pid = stack.processes["action server"].pid
 
+            timed_message(stack, "bench-warm-up", "hallo")
             sender = f"bench-{uuid.uuid4().hex}"
-            timed_message(stack, sender, "hallo")  # warm-up
-            latencies = [
+            one_conversation = [
                 timed_message(stack, sender, texts[i % len(texts)]) for i in range(args.messages)
             ]
-            print(
-                f"REST webhook, {args.messages} sequential:"
-                f" p50 {statistics.median(latencies):.1f} ms,"
-                f" p95 {percentile(latencies, 95):.1f} ms"
-            )
+            fresh = [
+                timed_message(stack, f"bench-{uuid.uuid4().hex}", texts[i % len(texts)])
+                for i in range(args.messages)
+            ]
+            for label, latencies in (
+                ("in one conversation", one_conversation),
+                ("each in a new conversation", fresh),
+            ):
+                print(
+                    f"REST webhook, {args.messages} sequential {label}:"
+                    f" p50 {statistics.median(latencies):.1f} ms,"
+                    f" p95 {percentile(latencies, 95):.1f} ms"
+                )
 
             per_conversation = max(1, args.messages // args.concurrency)
 
