@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.messages import urgent_payload
+
 DATA = Path("data")
 TOPIC_PREFIXES = ("ask_", "request_")
 NON_TOPIC = {"request_human", "ask_contact"}
@@ -101,7 +103,7 @@ def test_urgent_message_says_call_112_and_carries_the_urgent_payload(
     variants = domain["responses"]["utter_urgent"]
     for variant in variants:
         assert "112" in variant["text"]
-        assert variant["custom"] == {"type": "urgent"}
+        assert variant["custom"] == urgent_payload()  # the contract has one definition
 
 
 def test_greeting_says_it_is_a_computer_and_warns_not_to_name_the_young_person(
