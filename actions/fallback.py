@@ -16,10 +16,6 @@ from bot.routing import get_recommender
 CLARIFY_OPTIONS = 2
 
 
-def _ranked_topics(tracker: Tracker, topics: frozenset[str]) -> list[str]:
-    return [name for name, _ in intent_ranking(tracker) if name in topics][:CLARIFY_OPTIONS]
-
-
 class ActionClarify(Action):
     """First time unsure: ask which of the two likeliest topics was meant.
 
@@ -37,11 +33,8 @@ class ActionClarify(Action):
         buttons: list[dict[str, str]] = []
         if count < 2:
             try:
-                recommender = get_recommender()
-                for intent in _ranked_topics(tracker, recommender.topic_intents()):
-                    label = recommender.topic_label(intent)
-                    if label:
-                        buttons.append({"title": label, "payload": f"/{intent}"})
+                topics = get_recommender().likely_topics(intent_ranking(tracker), CLARIFY_OPTIONS)
+                buttons = [{"title": t.label, "payload": f"/{t.intent}"} for t in topics]
             except CatalogueError:
                 buttons = []
         if buttons:

@@ -95,22 +95,23 @@ class Router:
         raw = [max(float(s), 0.0) for s in self._bm25.get_scores(query)]
         return [s / (s + TEXT_SATURATION) for s in raw]
 
+    def likely_topics(self, ranking: Sequence[tuple[str, float]]) -> list[tuple[Topic, float]]:
+        """Return the catalogue topics in the classifier's ranking, likeliest first."""
+        topics = self.catalogue.topics
+        return [(topics[name], conf) for name, conf in ranking if name in topics]
+
     def _topic_weights(
-        self, intent: str | None, ranking: Sequence[tuple[str, float]]
+        self, intent: str | None, likely: Sequence[tuple[Topic, float]]
     ) -> list[tuple[Topic, float]]:
         """Weigh the likeliest topics by the classifier's confidence (summing to 1)."""
-        candidates = [(name, conf) for name, conf in ranking if name in self.catalogue.topics]
-        candidates = candidates[:RANKED_TOPICS]
-        if (
-            intent is not None
-            and intent in self.catalogue.topics
-            and intent not in dict(candidates)
-        ):
-            candidates.insert(0, (intent, 1.0))
+        candidates = list(likely[:RANKED_TOPICS])
+        top = self.catalogue.topics.get(intent or "")
+        if top is not None and all(topic is not top for topic, _ in candidates):
+            candidates.insert(0, (top, 1.0))
         total = sum(conf for _, conf in candidates)
         if total <= 0:
             return []
-        return [(self.catalogue.topics[name], conf / total) for name, conf in candidates]
+        return [(topic, conf / total) for topic, conf in candidates]
 
     def rank(
         self,
@@ -134,7 +135,8 @@ class Router:
 
         """
         entities = entities or {}
-        topics = self._topic_weights(intent, ranking)
+        likely = self.likely_topics(ranking)
+        topics = self._topic_weights(intent, likely)
         entity_themes = {
             self.catalogue.entity_themes[v]
             for v in entities.get("phenomenon", ())
@@ -159,12 +161,12 @@ class Router:
                 scored.append(Recommendation(resource, round(score, 4)))
         # sorted() is stable: equal scores keep catalogue order.
         best = sorted(scored, key=lambda rec: rec.score, reverse=True)[:limit]
-        return self._with_expert_when_unsure(best, ranking, limit)
+        return self._with_expert_when_unsure(best, likely, limit)
 
     def _with_expert_when_unsure(
         self,
         best: list[Recommendation],
-        ranking: Sequence[tuple[str, float]],
+        likely: Sequence[tuple[Topic, float]],
         limit: int,
     ) -> list[Recommendation]:
         """Make sure an expert who can think along is among the results when unsure.
@@ -174,8 +176,7 @@ class Router:
         last place, so a professional always has someone to ask.
         """
         expert_id = self.catalogue.unsure_resource
-        confidences = [conf for name, conf in ranking if name in self.catalogue.topics]
-        if not expert_id or not best or not confidences or max(confidences) >= UNSURE_CONFIDENCE:
+        if not expert_id or not best or not likely or likely[0][1] >= UNSURE_CONFIDENCE:
             return best
         if any(rec.resource.id == expert_id for rec in best):
             return best
@@ -214,14 +215,9 @@ class Recommender:
         )
         return [rec.resource for rec in ranked]
 
-    def topic_label(self, intent: str) -> str | None:
-        """Return the button label of a topic intent, or ``None`` if it is no topic."""
-        topic = self._store.get().topics.get(intent)
-        return topic.label if topic else None
-
-    def topic_intents(self) -> frozenset[str]:
-        """Return the intents that are catalogue topics."""
-        return frozenset(self._store.get().topics)
+    def likely_topics(self, ranking: Sequence[tuple[str, float]], limit: int) -> list[Topic]:
+        """Return at most ``limit`` catalogue topics from the classifier's ranking."""
+        return [topic for topic, _ in self.router().likely_topics(ranking)[:limit]]
 
 
 def entities_by_name(entities: Iterable[Mapping[str, object]]) -> dict[str, list[str]]:

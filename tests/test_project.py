@@ -30,10 +30,10 @@ def test_modules_do_no_io_at_import() -> None:
     # No engine, file read or network call at module level: look at top-level statements.
     for folder in ("bot", "actions", "components"):
         for path in (ROOT / folder).rglob("*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for node in tree.body:
+            text = path.read_text(encoding="utf-8")
+            for node in ast.parse(text).body:
                 if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Expr)):
-                    source = ast.get_source_segment(path.read_text(encoding="utf-8"), node) or ""
+                    source = ast.get_source_segment(text, node) or ""
                     assert not re.search(
                         r"\b(open|read_text|load_settings|get_settings|create_engine|requests\.)\(",
                         source,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,7 +42,6 @@ def conversation(stack: Stack) -> Conversation:
     def say(text: str) -> list[dict[str, Any]]:
         return stack.webhook(sender, text)
 
-    say.sender = sender  # type: ignore[attr-defined]
     return say
 
 
@@ -53,6 +51,3 @@ def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def texts(messages: list[dict[str, Any]]) -> str:
     return "\n".join(m.get("text", "") for m in messages if m.get("text"))
-
-
-__all__ = ["Conversation", "Path", "customs", "texts"]
