@@ -1,22 +1,43 @@
 """Settings for Advieslijn, read once into one immutable object.
 
 Values come from ``config/service.yml`` (or the file named by ``ADVIESLIJN_CONFIG``)
-and can be overridden by environment variables. Nothing is read at import time:
-call :func:`get_settings` (cached) or :func:`load_settings` (uncached, for tests).
+and can be overridden by environment variables. Secrets come from the environment
+or from files in ``var/secrets/`` (created by :func:`ensure_secret_files`), never
+from the settings file. Nothing is read at import time: call :func:`get_settings`
+(cached) or :func:`load_settings` (uncached, for tests).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.datafiles import read_mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+AVAILABILITY = ("presence", "always", "never")
+RATE = re.compile(r"^\d+/(second|minute|hour|day)$")
+
+# Secret name -> environment variable. Files in var/secrets/ carry the lower-case name.
+SECRET_VARIABLES = {
+    "rasa_token": "RASA_TOKEN",
+    "action_secret": "ACTION_SECRET",
+    "console_secret_key": "CONSOLE_SECRET_KEY",
+    "contact_key": "CONTACT_KEY",
+    "telegram_token": "TELEGRAM_TOKEN",
+    "telegram_secret_token": "TELEGRAM_SECRET_TOKEN",
+}
+# The secrets the launcher generates when neither the environment nor a file has them.
+GENERATED_SECRETS = ("rasa_token", "action_secret", "console_secret_key", "contact_key")
 
 
 class SettingsError(ValueError):
@@ -33,35 +54,233 @@ class ContactDetails:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    """Where each process listens."""
+
+    host: str
+    rasa_port: int
+    action_port: int
+    web_port: int
+    console_port: int
+    public_rasa_url: str
+
+
+@dataclass(frozen=True)
+class HandoffSettings:
+    """Office hours and how adviser availability is decided."""
+
+    timezone: ZoneInfo
+    office_days: tuple[int, ...]  # 0 = Monday
+    opens: time
+    closes: time
+    availability: str
+    presence_seconds: int
+    always_open: bool
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """Retention periods."""
+
+    conversation_days: int
+    case_days: int
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """Limits on the public endpoints (rates in the notation of the ``limits`` package)."""
+
+    max_message_chars: int
+    max_body_bytes: int
+    per_conversation: str
+    per_address: str
+    storage: str
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram channel; enabled when a bot token is configured."""
+
+    api_base_url: str
+    webhook_url: str
+
+    def method_url(self, token: str, method: str) -> str:
+        """Return the Bot API address of one method."""
+        return f"{self.api_base_url.rstrip('/')}/bot{token}/{method}"
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """The adviser console's session and login protection."""
+
+    session_minutes: int
+    max_failed_logins: int
+    lockout_minutes: int
+    cookie_secure: bool
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Secrets from the environment or ``var/secrets/``; ``None`` when not configured."""
+
+    rasa_token: str | None = None
+    action_secret: str | None = None
+    console_secret_key: str | None = None
+    contact_key: str | None = None
+    telegram_token: str | None = None
+    telegram_secret_token: str | None = None
+
+    def require(self, name: str) -> str:
+        """Return a secret or raise :class:`SettingsError` saying how to set it."""
+        value = getattr(self, name)
+        if not value:
+            raise SettingsError(
+                f"secret '{name}' is not set: set {SECRET_VARIABLES[name]} or run 'make run' "
+                "once to create var/secrets/"
+            )
+        return str(value)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of the advice line."""
 
     root: Path
+    var_dir: Path
     contact: ContactDetails
     catalogue_path: Path
     max_results: int
+    server: ServerSettings
+    database_url: str
+    handoff: HandoffSettings
+    privacy: PrivacySettings
+    limits: LimitSettings
+    telegram: TelegramSettings
+    console: ConsoleSettings
+    secrets: Secrets
+
+    @property
+    def rasa_url(self) -> str:
+        """Address of the Rasa server for the project's own processes."""
+        return f"http://127.0.0.1:{self.server.rasa_port}"
 
 
-def _section(data: Mapping[str, Any], key: str, source: Path) -> Mapping[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, Mapping):
-        raise SettingsError(f"{source}: '{key}' must be a mapping, got {type(value).__name__}")
-    return value
+class _Reader:
+    """Reads typed values from one section, with environment overrides."""
+
+    def __init__(self, raw: Mapping[str, Any], key: str, env: Mapping[str, str], source: Path):
+        value = raw.get(key, {})
+        if value is None:
+            value = {}
+        if not isinstance(value, Mapping):
+            raise SettingsError(f"{source}: '{key}' must be a mapping, got {type(value).__name__}")
+        self.section = value
+        self.env = env
+        self.source = source
+
+    def _raw(self, key: str, env_name: str | None, default: Any) -> Any:
+        if env_name and env_name in self.env:
+            return self.env[env_name]
+        return self.section.get(key, default)
+
+    def text(self, key: str, env_name: str | None = None, default: Any = None) -> str:
+        value = self._raw(key, env_name, default)
+        if not isinstance(value, str) or not value.strip():
+            hint = f" (or set {env_name})" if env_name else ""
+            raise SettingsError(f"{self.source}: '{key}' must be a non-empty text{hint}")
+        return value.strip()
+
+    def optional_text(self, key: str, env_name: str | None = None) -> str:
+        value = self._raw(key, env_name, "")
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise SettingsError(f"{self.source}: '{key}' must be a text")
+        return value.strip()
+
+    def number(self, key: str, env_name: str | None, default: int, low: int, high: int) -> int:
+        value = self._raw(key, env_name, default)
+        try:
+            number = int(value)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{self.source}: '{key}' must be a whole number") from exc
+        if isinstance(value, bool) or not low <= number <= high:
+            raise SettingsError(f"{self.source}: '{key}' must be between {low} and {high}")
+        return number
+
+    def flag(self, key: str, env_name: str | None, default: bool) -> bool:
+        value = self._raw(key, env_name, default)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "ja"}:
+            return True
+        if isinstance(value, str) and value.strip().lower() in {"0", "false", "no", "nee", ""}:
+            return False
+        raise SettingsError(f"{self.source}: '{key}' must be true or false")
+
+    def choice(self, key: str, env_name: str | None, default: str, options: tuple[str, ...]) -> str:
+        value = self.text(key, env_name, default)
+        if value not in options:
+            raise SettingsError(f"{self.source}: '{key}' must be one of {', '.join(options)}")
+        return value
+
+    def clock(self, key: str, env_name: str | None, default: str) -> time:
+        value = self.text(key, env_name, default)
+        try:
+            return time.fromisoformat(value)
+        except ValueError as exc:
+            raise SettingsError(f"{self.source}: '{key}' must be a time such as 09:00") from exc
+
+    def rate(self, key: str, env_name: str | None, default: str) -> str:
+        value = self.text(key, env_name, default)
+        if not RATE.match(value):
+            raise SettingsError(f"{self.source}: '{key}' must look like 20/minute")
+        return value
 
 
-def _text(
-    section: Mapping[str, Any], key: str, env: Mapping[str, str], env_name: str, source: Path
-) -> str:
-    value = env.get(env_name, section.get(key))
-    if not isinstance(value, str) or not value.strip():
-        raise SettingsError(f"{source}: '{key}' must be a non-empty text (or set {env_name})")
-    return value.strip()
+def _handoff(reader: _Reader) -> HandoffSettings:
+    zone_name = reader.text("timezone", "ADVIESLIJN_TIMEZONE", "Europe/Amsterdam")
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"{reader.source}: unknown timezone '{zone_name}'") from exc
+    days = reader.section.get("office_days", list(WEEKDAYS[:5]))
+    if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
+        raise SettingsError(
+            f"{reader.source}: 'office_days' must be a list of {', '.join(WEEKDAYS)}"
+        )
+    opens = reader.clock("opens", "ADVIESLIJN_OPENS", "09:00")
+    closes = reader.clock("closes", "ADVIESLIJN_CLOSES", "17:00")
+    if closes <= opens:
+        raise SettingsError(f"{reader.source}: 'closes' must be later than 'opens'")
+    return HandoffSettings(
+        timezone=zone,
+        office_days=tuple(sorted(WEEKDAYS.index(d) for d in set(days))),
+        opens=opens,
+        closes=closes,
+        availability=reader.choice(
+            "availability", "ADVIESLIJN_AVAILABILITY", "presence", AVAILABILITY
+        ),
+        presence_seconds=reader.number("presence_seconds", None, 90, 10, 3600),
+        always_open=reader.flag("always_open", "ADVIESLIJN_ALWAYS_OPEN", False),
+    )
+
+
+def _secrets(env: Mapping[str, str], secret_dir: Path) -> Secrets:
+    values: dict[str, str | None] = {}
+    for name, variable in SECRET_VARIABLES.items():
+        value = env.get(variable, "").strip()
+        path = secret_dir / name
+        if not value and path.is_file():
+            value = path.read_text(encoding="utf-8").strip()
+        values[name] = value or None
+    return Secrets(**values)
 
 
 def load_settings(
     environ: Mapping[str, str] | None = None, config_path: Path | None = None
 ) -> Settings:
-    """Read the settings file and environment overrides into a :class:`Settings`.
+    """Read the settings file, environment overrides and secrets into :class:`Settings`.
 
     Args:
         environ: environment to read overrides from; defaults to ``os.environ``.
@@ -74,44 +293,111 @@ def load_settings(
     """
     env = os.environ if environ is None else environ
     root = Path(env.get("ADVIESLIJN_HOME", str(PROJECT_ROOT)))
+    var_dir = Path(env.get("ADVIESLIJN_VAR", str(root / "var")))
     path = config_path or Path(env.get("ADVIESLIJN_CONFIG", str(root / "config" / "service.yml")))
     raw = read_mapping(path, SettingsError)
 
-    contact = _section(raw, "contact", path)
-    catalogue = _section(raw, "catalogue", path)
-    routing = _section(raw, "routing", path)
+    def section(key: str) -> _Reader:
+        return _Reader(raw, key, env, path)
 
-    max_results_raw = env.get("ADVIESLIJN_MAX_RESULTS", routing.get("max_results", 3))
-    try:
-        max_results = int(max_results_raw)
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"{path}: 'max_results' must be a whole number") from exc
-    if not 1 <= max_results <= 10:
-        raise SettingsError(f"{path}: 'max_results' must be between 1 and 10")
-
-    contact_details = ContactDetails(
-        phone=_text(contact, "phone", env, "ADVIESLIJN_PHONE", path),
-        email=_text(contact, "email", env, "ADVIESLIJN_EMAIL", path),
-        hours=_text(contact, "hours", env, "ADVIESLIJN_HOURS", path),
-    )
+    contact, routing, server = section("contact"), section("routing"), section("server")
     catalogue_path = Path(
-        _text(
-            {"path": "catalogue/catalogue.yml", **catalogue},
-            "path",
-            env,
-            "ADVIESLIJN_CATALOGUE",
-            path,
-        )
+        section("catalogue").text("path", "ADVIESLIJN_CATALOGUE", "catalogue/catalogue.yml")
     )
     if not catalogue_path.is_absolute():
         catalogue_path = root / catalogue_path
 
+    host = server.text("host", "ADVIESLIJN_HOST", "127.0.0.1")
+    rasa_port = server.number("rasa_port", "RASA_PORT", 5005, 1, 65535)
+    database_url = section("database").optional_text("url", "DATABASE_URL")
+    limits, privacy = section("limits"), section("privacy")
+    telegram, console = section("telegram"), section("console")
+
     return Settings(
         root=root,
-        contact=contact_details,
+        var_dir=var_dir,
+        contact=ContactDetails(
+            phone=contact.text("phone", "ADVIESLIJN_PHONE"),
+            email=contact.text("email", "ADVIESLIJN_EMAIL"),
+            hours=contact.text("hours", "ADVIESLIJN_HOURS"),
+        ),
         catalogue_path=catalogue_path,
-        max_results=max_results,
+        max_results=routing.number("max_results", "ADVIESLIJN_MAX_RESULTS", 3, 1, 10),
+        server=ServerSettings(
+            host=host,
+            rasa_port=rasa_port,
+            action_port=server.number("action_port", "ACTION_PORT", 5055, 1, 65535),
+            web_port=server.number("web_port", "WEB_PORT", 8080, 1, 65535),
+            console_port=server.number("console_port", "CONSOLE_PORT", 8000, 1, 65535),
+            public_rasa_url=server.optional_text("public_rasa_url", "PUBLIC_RASA_URL")
+            or f"http://{host}:{rasa_port}",
+        ),
+        database_url=database_url or f"sqlite:///{var_dir / 'advieslijn.db'}",
+        handoff=_handoff(section("handoff")),
+        privacy=PrivacySettings(
+            conversation_days=privacy.number(
+                "conversation_days", "ADVIESLIJN_CONVERSATION_DAYS", 30, 1, 3650
+            ),
+            case_days=privacy.number("case_days", "ADVIESLIJN_CASE_DAYS", 365, 1, 3650),
+        ),
+        limits=LimitSettings(
+            max_message_chars=limits.number(
+                "max_message_chars", "ADVIESLIJN_MAX_MESSAGE_CHARS", 1000, 20, 20000
+            ),
+            max_body_bytes=limits.number(
+                "max_body_bytes", "ADVIESLIJN_MAX_BODY_BYTES", 65536, 1024, 10_000_000
+            ),
+            per_conversation=limits.rate(
+                "per_conversation", "ADVIESLIJN_RATE_CONVERSATION", "20/minute"
+            ),
+            per_address=limits.rate("per_address", "ADVIESLIJN_RATE_ADDRESS", "120/minute"),
+            storage=limits.text("storage", "RATE_LIMIT_STORAGE", "memory://"),
+        ),
+        telegram=TelegramSettings(
+            api_base_url=telegram.text(
+                "api_base_url", "TELEGRAM_API_BASE_URL", "https://api.telegram.org"
+            ),
+            webhook_url=telegram.optional_text("webhook_url", "TELEGRAM_WEBHOOK_URL"),
+        ),
+        console=ConsoleSettings(
+            session_minutes=console.number(
+                "session_minutes", "CONSOLE_SESSION_MINUTES", 30, 1, 24 * 60
+            ),
+            max_failed_logins=console.number(
+                "max_failed_logins", "CONSOLE_MAX_FAILED_LOGINS", 5, 1, 100
+            ),
+            lockout_minutes=console.number(
+                "lockout_minutes", "CONSOLE_LOCKOUT_MINUTES", 15, 1, 24 * 60
+            ),
+            cookie_secure=console.flag("cookie_secure", "CONSOLE_COOKIE_SECURE", True),
+        ),
+        secrets=_secrets(env, var_dir / "secrets"),
     )
+
+
+def ensure_secret_files(var_dir: Path, environ: Mapping[str, str] | None = None) -> None:
+    """Create the generated secrets in ``var_dir/secrets`` (mode 0600) unless already set.
+
+    A secret given in the environment is left alone; an existing file is kept, so
+    restarts keep the same tokens and encryption key.
+    """
+    env = os.environ if environ is None else environ
+    secret_dir = var_dir / "secrets"
+    secret_dir.mkdir(parents=True, exist_ok=True)
+    secret_dir.chmod(0o700)
+    for name in GENERATED_SECRETS:
+        path = secret_dir / name
+        if env.get(SECRET_VARIABLES[name]) or (path.is_file() and path.read_text().strip()):
+            continue
+        value = _new_fernet_key() if name == "contact_key" else secrets.token_urlsafe(32)
+        path.write_text(value, encoding="utf-8")
+        path.chmod(0o600)
+
+
+def _new_fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode("ascii")
 
 
 @lru_cache(maxsize=1)

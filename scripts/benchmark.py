@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from scripts.evaluate import load_questions
-from scripts.serve import ROOT, Stack, running_stack
+from scripts.serve import MEASUREMENT_LIMITS, ROOT, Stack, free_port, running_stack
 
 
 def rss_mb(pid: int) -> float:
@@ -94,11 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         start = time.perf_counter()
         with running_stack(
-            rasa_port=5205, action_port=5255, log_dir=base / "log", tracker_db=base / "t.db"
+            var_dir=base / "var",
+            ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
+            extra_env=MEASUREMENT_LIMITS,
         ) as stack:
             print(f"ready after start (model load): {time.perf_counter() - start:.1f} s")
-            rasa_pid = stack.processes["rasa server"].pid
-            action_pid = stack.processes["action server"].pid
+            rasa_pid = stack.processes["rasa"].pid
+            action_pid = stack.processes["actions"].pid
 
             timed_message(stack, "bench-warm-up", "hallo")
             sender = f"bench-{uuid.uuid4().hex}"

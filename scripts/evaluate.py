@@ -165,15 +165,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.rasa_url:
         report = evaluate(args.rasa_url, args.token, questions)
     else:
-        from scripts.serve import running_stack
+        from scripts.serve import MEASUREMENT_LIMITS, free_port, running_stack
 
         with (
             tempfile.TemporaryDirectory() as tmp,
             running_stack(
-                rasa_port=5105,
-                action_port=5155,
-                log_dir=Path(tmp) / "log",
-                tracker_db=Path(tmp) / "tracker.db",
+                var_dir=Path(tmp) / "var",
+                ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
+                extra_env=MEASUREMENT_LIMITS,
             ) as stack,
         ):
             report = evaluate(stack.rasa_url, stack.token, questions)

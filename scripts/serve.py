@@ -1,42 +1,82 @@
-"""Start the advice line's processes (action server and Rasa server) and stop them cleanly.
+"""Start the advice line's processes and stop them cleanly.
 
 ``make run`` runs :func:`main`; the integration tests, the evaluation and the
-benchmark use :func:`running_stack`. Everything binds to localhost by default.
+benchmark use :func:`running_stack`. Every process binds to localhost by default,
+reads its settings through :mod:`bot.settings` from the environment built here, and
+writes its state under one ``var/`` directory.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
+from bot.settings import SECRET_VARIABLES, Settings, ensure_secret_files, load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "advieslijn.tar.gz"
 READY_TIMEOUT = 240.0
+# The processes of the advice line, in start order.
+ALL_SERVICES = ("actions", "rasa")
+# Rate limits high enough for the evaluation, the benchmark and the tests, which send
+# many messages from one address; the security tests set their own.
+MEASUREMENT_LIMITS = {
+    "ADVIESLIJN_RATE_CONVERSATION": "100000/minute",
+    "ADVIESLIJN_RATE_ADDRESS": "100000/minute",
+}
+DEFAULT_ENDPOINTS = ROOT / "endpoints.yml"
 
 
 class StackError(RuntimeError):
     """A process of the stack did not start or stopped early."""
 
 
+def free_port() -> int:
+    """Return a TCP port on localhost that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 @dataclass
 class Stack:
-    """The running processes and where to reach them."""
+    """The running processes, where to reach them and the settings they share."""
 
-    rasa_url: str
-    action_url: str
-    token: str
+    settings: Settings
+    env: dict[str, str]
     log_dir: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        """Rasa server (channels and HTTP API)."""
+        return self.settings.rasa_url
+
+    @property
+    def action_url(self) -> str:
+        """Action server."""
+        return f"http://127.0.0.1:{self.settings.server.action_port}"
+
+    @property
+    def token(self) -> str:
+        """Token of the Rasa HTTP API."""
+        return self.settings.secrets.require("rasa_token")
+
+    @property
+    def var_dir(self) -> Path:
+        """Where this stack keeps its state."""
+        return self.settings.var_dir
 
     def webhook(self, sender: str, text: str, timeout: float = 30.0) -> list[dict[str, object]]:
         """Send one user message over the REST channel and return the bot's messages."""
@@ -51,30 +91,106 @@ class Stack:
         return messages
 
 
-def _wait_ready(stack: Stack, deadline: float) -> None:
+@dataclass(frozen=True)
+class Service:
+    """How to start one process and how to tell that it is ready."""
+
+    command: list[str]
+    ready: str  # URL that answers 2xx when the process is ready
+
+
+def _services(stack: Stack, model: Path, endpoints: Path) -> dict[str, Service]:
+    python, server = sys.executable, stack.settings.server
+    return {
+        "actions": Service(
+            [python, "-m", "components.action_server"], f"{stack.action_url}/health"
+        ),
+        "rasa": Service(
+            [
+                python,
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                str(model),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                "credentials.yml",
+                "--interface",
+                server.host,
+                "--port",
+                str(server.rasa_port),
+                "--enable-api",
+                "--auth-token",
+                stack.token,
+                "--log-file",
+                str(stack.log_dir / "rasa.log"),
+            ],
+            f"{stack.rasa_url}/status?token={stack.token}",
+        ),
+    }
+
+
+def stack_environment(
+    var_dir: Path,
+    *,
+    ports: Mapping[str, int] | None = None,
+    host: str = "127.0.0.1",
+    extra_env: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Build the environment every process of a stack runs with (secrets created if missing)."""
+    env = {**os.environ, **(extra_env or {})}
+    env["ADVIESLIJN_VAR"] = str(var_dir)
+    env["ADVIESLIJN_HOST"] = host
+    for name, port in (ports or {}).items():
+        env[name] = str(port)
+    ensure_secret_files(var_dir, env)
+    settings = load_settings(environ=env)
+    for name, variable in SECRET_VARIABLES.items():
+        value = getattr(settings.secrets, name)
+        if value:
+            env[variable] = value
+    env["TRACKER_DB"] = (extra_env or {}).get("TRACKER_DB", str(var_dir / "tracker.db"))
+    env.update(
+        {
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{settings.server.action_port}/webhook",
+            "SANIC_HOST": host,
+            # Sanic answers 413 to larger bodies on every route of the Rasa server.
+            "SANIC_REQUEST_MAX_SIZE": str(settings.limits.max_body_bytes),
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+    )
+    return env
+
+
+def _wait_ready(stack: Stack, services: Mapping[str, Service], deadline: float) -> None:
+    pending = dict(services)
     while time.monotonic() < deadline:
         for name, process in stack.processes.items():
             if process.poll() is not None:
                 raise StackError(
                     f"{name} stopped with code {process.returncode}; see {stack.log_dir}"
                 )
-        try:
-            status = requests.get(
-                f"{stack.rasa_url}/status", params={"token": stack.token}, timeout=2
-            )
-            health = requests.get(f"{stack.action_url}/health", timeout=2)
-            if status.ok and status.json().get("model_file") and health.ok:
-                return
-        except requests.RequestException:
-            pass
+        for name, service in list(pending.items()):
+            try:
+                answer = requests.get(service.ready, timeout=2)
+                if answer.ok and (name != "rasa" or answer.json().get("model_file")):
+                    del pending[name]
+            except (requests.RequestException, ValueError):
+                pass
+        if not pending:
+            return
         time.sleep(0.5)
     raise StackError(
-        f"the advice line was not ready after {READY_TIMEOUT:.0f} s; see {stack.log_dir}"
+        f"not ready after {READY_TIMEOUT:.0f} s: {', '.join(pending)}; see {stack.log_dir}"
     )
 
 
 def _stop(processes: Mapping[str, subprocess.Popen[bytes]]) -> None:
-    for process in processes.values():
+    for process in reversed(list(processes.values())):
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
     for process in processes.values():
@@ -88,114 +204,61 @@ def _stop(processes: Mapping[str, subprocess.Popen[bytes]]) -> None:
 @contextmanager
 def running_stack(
     *,
-    rasa_port: int,
-    action_port: int,
-    log_dir: Path,
-    tracker_db: Path,
-    token: str | None = None,
+    var_dir: Path,
+    ports: Mapping[str, int] | None = None,
     host: str = "127.0.0.1",
     model: Path = MODEL,
+    endpoints: Path = DEFAULT_ENDPOINTS,
+    services: Sequence[str] = ALL_SERVICES,
     extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Stack]:
-    """Start the action server and the Rasa server, wait until both are ready, stop on exit."""
-    if not model.exists():
+    """Start the given services, wait until all are ready, stop them on exit.
+
+    Args:
+        var_dir: state directory (secrets, databases, logs).
+        ports: environment names to ports (``RASA_PORT``, ...); unset ones come from
+            the settings file.
+        host: interface every process binds to.
+        model: the trained Rasa model.
+        endpoints: Rasa's endpoint configuration.
+        services: which processes to start, from :data:`ALL_SERVICES`.
+        extra_env: further environment for every process.
+
+    """
+    if "rasa" in services and not model.exists():
         raise StackError(f"no trained model at {model}: run 'make model' first")
+    log_dir = var_dir / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
-    token = token or secrets.token_urlsafe(24)
-    env = {
-        **os.environ,
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "TRACKER_DB": str(tracker_db),
-        "SANIC_HOST": host,
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        **(extra_env or {}),
-    }
-    python = sys.executable
-    commands = {
-        "action server": [
-            python,
-            "-m",
-            "rasa_sdk",
-            "--actions",
-            "actions",
-            "--port",
-            str(action_port),
-        ],
-        "rasa server": [
-            python,
-            "-m",
-            "rasa",
-            "run",
-            "--model",
-            str(model),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--interface",
-            host,
-            "--port",
-            str(rasa_port),
-            "--enable-api",
-            "--auth-token",
-            token,
-            "--log-file",
-            str(log_dir / "rasa.log"),
-        ],
-    }
-    stack = Stack(
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_url=f"http://127.0.0.1:{action_port}",
-        token=token,
-        log_dir=log_dir,
-    )
+    env = stack_environment(var_dir, ports=ports, host=host, extra_env=extra_env)
+    stack = Stack(settings=load_settings(environ=env), env=env, log_dir=log_dir)
+    table = _services(stack, model, endpoints)
+    chosen = {name: table[name] for name in services}
     try:
-        for name, command in commands.items():
-            log = (log_dir / f"{name.replace(' ', '-')}.out").open("ab")
-            stack.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-            log.close()
-        _wait_ready(stack, time.monotonic() + READY_TIMEOUT)
+        for name, service in chosen.items():
+            with (log_dir / f"{name}.out").open("ab") as log:
+                stack.processes[name] = subprocess.Popen(
+                    service.command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+        _wait_ready(stack, chosen, time.monotonic() + READY_TIMEOUT)
         yield stack
     finally:
         _stop(stack.processes)
 
 
-def _token(path: Path) -> str:
-    token = os.environ.get("RASA_TOKEN")
-    if token:
-        return token
-    if not path.exists() or not path.read_text().strip():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def main() -> int:
     """Run the advice line until Ctrl-C (``make run``)."""
-    var = ROOT / "var"
-    rasa_port = int(os.environ.get("RASA_PORT", "5005"))
-    action_port = int(os.environ.get("ACTION_PORT", "5055"))
+    var_dir = Path(os.environ.get("ADVIESLIJN_VAR", str(ROOT / "var")))
     host = os.environ.get("ADVIESLIJN_HOST", "127.0.0.1")
-    tracker_db = Path(os.environ.get("TRACKER_DB", str(var / "tracker.db")))
     print("Starting Advieslijn (this takes about a minute) ...", flush=True)
     try:
-        with running_stack(
-            rasa_port=rasa_port,
-            action_port=action_port,
-            log_dir=var / "log",
-            tracker_db=tracker_db,
-            token=_token(var / "rasa-token"),
-            host=host,
-        ) as stack:
+        with running_stack(var_dir=var_dir, host=host) as stack:
+            server = stack.settings.server
             print(
                 "\nAdvieslijn is running (Ctrl-C stops everything):\n"
-                f"  REST channel:   http://{host}:{rasa_port}/webhooks/rest/webhook\n"
-                f"  Rasa HTTP API:  http://{host}:{rasa_port}/status?token=<var/rasa-token>\n"
-                f"  Action server:  http://{host}:{action_port}/health\n"
+                f"  REST channel:   http://{host}:{server.rasa_port}/webhooks/rest/webhook\n"
+                f"  Rasa HTTP API:  http://{host}:{server.rasa_port}/status"
+                f"?token=<{var_dir}/secrets/rasa_token>\n"
+                f"  Action server:  http://{host}:{server.action_port}/health\n"
                 f"  Logs:           {stack.log_dir}\n",
                 flush=True,
             )

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from scripts.serve import Stack, running_stack
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from scripts.serve import MEASUREMENT_LIMITS, Stack, free_port, running_stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("stack")
     with running_stack(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        log_dir=base / "log",
-        tracker_db=base / "tracker.db",
+        var_dir=base / "var",
+        ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
+        extra_env=MEASUREMENT_LIMITS,
     ) as running:
         yield running
 

@@ -40,6 +40,7 @@ def test_conversation_stories_pass(tmp_path: Path) -> None:
         env={
             **os.environ,
             "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook",
+            "ACTION_SECRET": "unused",
             "TRACKER_DB": str(tmp_path / "t.db"),
         },
     )

@@ -1,0 +1,84 @@
+"""What every channel checks before user text reaches the conversation engine.
+
+* Text that starts with ``/`` is Rasa's intent syntax (``/restart``,
+  ``/inform{"urgency": "laag"}``). It is passed on unchanged only when it is exactly
+  one of the payloads the bot itself offered as a button in its latest turn;
+  otherwise the slashes are taken off, so it is read as plain words. Users can
+  neither restart nor set slots by typing.
+* Text over the length limit is refused with a domain response, never stored.
+* Control characters are dropped; empty text is ignored.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+INTENT_PREFIX = "/"
+# Domain responses a channel sends when it refuses a message.
+TOO_LONG_RESPONSE = "utter_message_too_long"
+RATE_LIMITED_RESPONSE = "utter_rate_limited"
+
+
+@dataclass(frozen=True)
+class Screened:
+    """The outcome of screening one user message.
+
+    ``text`` is what the engine may see (``None``: nothing is passed on);
+    ``refusal`` names the domain response that tells the user why.
+    """
+
+    text: str | None
+    refusal: str | None = None
+
+
+def _clean(text: str) -> str:
+    kept = (ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return "".join(kept).strip()
+
+
+def screen_text(text: Any, *, offered: Collection[str], max_chars: int) -> Screened:
+    """Decide what of a user's text the engine may see.
+
+    Args:
+        text: the text as the channel received it (anything: it is checked here).
+        offered: the button payloads the bot offered in its latest turn.
+        max_chars: longer messages are refused.
+
+    """
+    if not isinstance(text, str):
+        return Screened(None)
+    cleaned = _clean(text)
+    if not cleaned:
+        return Screened(None)
+    if len(cleaned) > max_chars:
+        return Screened(None, TOO_LONG_RESPONSE)
+    if cleaned.startswith(INTENT_PREFIX) and cleaned not in offered:
+        plain = cleaned.lstrip(INTENT_PREFIX + " \t\n").strip()
+        return Screened(plain or None)
+    return Screened(cleaned)
+
+
+def offered_payloads(events_newest_first: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """Return the button payloads of the bot's messages since the latest user message.
+
+    Args:
+        events_newest_first: the conversation's events as dictionaries (Rasa's
+            ``event.as_dict()`` form), newest first.
+
+    """
+    payloads: set[str] = set()
+    for event in events_newest_first:
+        kind = event.get("event")
+        if kind == "user":
+            break
+        if kind != "bot":
+            continue
+        data = event.get("data") or {}
+        for button in [*(data.get("buttons") or []), *(data.get("quick_replies") or [])]:
+            payload = button.get("payload") if isinstance(button, Mapping) else None
+            if isinstance(payload, str):
+                payloads.add(payload.strip())
+    return frozenset(payloads)

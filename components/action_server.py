@@ -1,0 +1,57 @@
+"""Run the rasa-sdk action server for ``actions/``, reachable only with the shared secret.
+
+``python -m rasa_sdk`` binds to 0.0.0.0 and accepts any caller. This launcher binds
+to the configured host (localhost by default) and rejects every call to
+``/webhook`` that lacks the ``X-Advieslijn-Action-Secret`` header that Rasa sends
+(``endpoints.yml``); ``/health`` stays open for readiness checks.
+
+    python -m components.action_server
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.settings import get_settings
+
+SECRET_HEADER = "X-Advieslijn-Action-Secret"
+OPEN_PATHS = frozenset({"/health"})
+
+
+def build_app(secret: str) -> Sanic:
+    """Create the action server app for the ``actions`` package, guarded by ``secret``."""
+    app: Sanic = create_app("actions", cors_origins=None)
+
+    async def require_secret(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS:
+            return None
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return response.json({"error": "forbidden"}, status=403)
+        return None
+
+    app.register_middleware(require_secret, "request")
+    return app
+
+
+def main() -> None:
+    """Start the action server on the configured host and port."""
+    logging.basicConfig(level=logging.WARNING)
+    settings = get_settings()
+    app = build_app(settings.secrets.require("action_secret"))
+    app.run(
+        host=settings.server.host,
+        port=settings.server.action_port,
+        workers=1,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The REST channel (``POST /webhooks/rest/webhook``), hardened.
+
+Compared with Rasa's built-in ``RestInput``: the body is validated (malformed JSON
+or wrong fields: 400; too large: 413), rate limits answer 429 with Retry-After,
+user text passes the :class:`ChannelGuard`, and the client can no longer choose
+the input channel or metadata of its message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from components.channels.guard import ChannelGuard
+
+SENDER_ID = re.compile(r"^[\w.:@-]{1,128}$")
+
+
+def error(status: int, message: str, **headers: str) -> HTTPResponse:
+    """Build a JSON error response."""
+    return response.json({"error": message}, status=status, headers=headers or None)
+
+
+def client_address(request: Request) -> str:
+    """Return the peer address of a request (no proxy headers are trusted)."""
+    return str(request.ip or "unknown")
+
+
+async def json_object(request: Request, max_bytes: int) -> dict[str, Any] | HTTPResponse:
+    """Return the request body as a JSON object, or the error response to send."""
+    if len(request.body or b"") > max_bytes:
+        return error(413, "request body too large")
+    try:
+        body = request.json
+    except InvalidUsage:
+        return error(400, "the body is not valid JSON")
+    if not isinstance(body, dict):
+        return error(400, "the body must be a JSON object")
+    return body
+
+
+class AdvieslijnRestInput(InputChannel):
+    """REST channel: one request, the bot's replies in the response."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Name of the channel, as Rasa's HTTP API refers to it."""
+        return "rest"
+
+    def __init__(self) -> None:
+        self.guard: ChannelGuard | None = None
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Create the channel; it takes no credentials."""
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Create the routes of the channel."""
+        webhook = Blueprint("advieslijn_rest_webhook", __name__)
+        guard = self.guard = self.guard or ChannelGuard()
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = await json_object(request, guard.max_body_bytes)
+            if isinstance(body, HTTPResponse):
+                return body
+            sender, text = body.get("sender"), body.get("message")
+            if not isinstance(sender, str) or not SENDER_ID.match(sender):
+                return error(400, "'sender' must be 1-128 letters, digits or . : @ _ -")
+            if not isinstance(text, str):
+                return error(400, "'message' must be a text")
+            wait = guard.retry_after(sender, client_address(request))
+            if wait is not None:
+                return error(429, "too many messages", **{"Retry-After": str(wait)})
+            agent = request.app.ctx.agent
+            collector = CollectingOutputChannel()
+            screened = await guard.screen(agent, sender, text)
+            if screened.refusal:
+                await guard.send_response(agent, sender, screened.refusal, collector)
+            elif screened.text is not None:
+                await on_new_message(
+                    UserMessage(screened.text, collector, sender, input_channel=self.name())
+                )
+            return response.json(collector.messages)
+
+        return webhook
