@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -9,7 +11,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.messages import HandoffStage, handoff_payload
+from bot.routing import entities_by_name
 from bot.settings import Settings
+
+# Intents that leave the intake, or interrupt it (acute danger), rather than answer it.
+NOT_AN_ANSWER = frozenset({"stop", "deny", "acute_danger"})
+# The intake's slots; cleared when an escalation ends so the next one starts afresh.
+INTAKE_SLOTS = ("intake_profile", "urgency", "help_mode")
+START_ACTION = "action_start_handoff"
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -35,6 +44,11 @@ def latest_text(tracker: Tracker) -> str:
     return text if isinstance(text, str) else ""
 
 
+def latest_entities(tracker: Tracker) -> dict[str, list[str]]:
+    """Return the latest message's entity values by entity name."""
+    return entities_by_name(tracker.latest_message.get("entities", []))
+
+
 def contact_variables(settings: Settings) -> dict[str, Any]:
     """Return the template variables that fill contact details into responses."""
     contact = settings.contact
@@ -47,3 +61,52 @@ def offer_human(dispatcher: CollectingDispatcher) -> list[EventType]:
         response="utter_offer_human", json_message=handoff_payload(HandoffStage.OFFERED)
     )
     return [SlotSet("human_offered", True)]
+
+
+def clear_intake() -> list[EventType]:
+    """Events that empty the intake's slots."""
+    return [SlotSet(slot, None) for slot in INTAKE_SLOTS]
+
+
+@dataclass
+class ConversationView:
+    """What the conversation so far says, as plain values for :mod:`bot`."""
+
+    intents: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)  # asked before the latest intake
+    recommended: list[str] = field(default_factory=list)
+    transcript: list[dict[str, str]] = field(default_factory=list)
+
+
+def _when(event: dict[str, Any]) -> str:
+    stamp = event.get("timestamp")
+    if not isinstance(stamp, (int, float)):
+        return ""
+    return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
+
+
+def conversation_view(tracker: Tracker) -> ConversationView:
+    """Read the intents, questions, recommended resources and transcript of a conversation."""
+    view = ConversationView()
+    asked: list[str] = []
+    for event in tracker.events:
+        kind, text = event.get("event"), event.get("text")
+        if kind == "action" and event.get("name") == START_ACTION:
+            view.questions = list(asked)
+        if kind == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if isinstance(intent, str):
+                view.intents.append(intent)
+            if isinstance(text, str) and text and not text.startswith("/"):
+                asked.append(text)
+        elif kind == "bot":
+            custom = (event.get("data") or {}).get("custom") or {}
+            if custom.get("type") == "resources":
+                view.recommended.extend(
+                    item["id"] for item in custom.get("items", []) if isinstance(item, dict)
+                )
+        if kind in ("user", "bot") and isinstance(text, str) and text:
+            view.transcript.append({"who": kind, "text": text, "at": _when(event)})
+    if not any(e.get("name") == START_ACTION for e in tracker.events):
+        view.questions = asked
+    return view

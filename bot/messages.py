@@ -18,9 +18,13 @@ from bot.catalogue import Resource
 class HandoffStage(str, Enum):
     """Where an escalation to a human adviser stands."""
 
-    OFFERED = "offered"
-    STARTED = "started"
-    QUEUED = "queued"
+    OFFERED = "offered"  # the bot offers an adviser (buttons yes/no)
+    STARTED = "started"  # the intake begins
+    QUEUED = "queued"  # waiting in the chat for a live adviser
+    LOGGED = "logged"  # logged for a call back or e-mail
+    CANCELLED = "cancelled"  # the professional left the intake
+    CONNECTED = "connected"  # an adviser took the conversation over
+    ENDED = "ended"  # the adviser handed the conversation back to the bot
 
 
 def resources_payload(resources: Sequence[Resource]) -> dict[str, Any]:
@@ -36,9 +40,14 @@ def resource_list_text(resources: Sequence[Resource]) -> str:
     return "\n".join(f"- {r.title}: {r.url}" for r in resources)
 
 
-def handoff_payload(stage: HandoffStage) -> dict[str, Any]:
+def handoff_payload(stage: HandoffStage, **details: Any) -> dict[str, Any]:
     """Build the custom payload that tells a channel a human handoff is under way."""
-    return {"type": "handoff", "stage": stage.value}
+    return {"type": "handoff", "stage": stage.value, **details}
+
+
+def adviser_payload(name: str) -> dict[str, Any]:
+    """Build the custom payload that marks a message an adviser wrote."""
+    return {"type": "adviser", "name": name}
 
 
 def urgent_payload() -> dict[str, Any]:

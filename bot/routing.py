@@ -193,6 +193,10 @@ class Recommender:
         self._lock = threading.Lock()
         self._router: Router | None = None
 
+    def catalogue(self) -> Catalogue:
+        """Return the catalogue as it is on disk now."""
+        return self._store.get()
+
     def router(self) -> Router:
         """Return a router for the catalogue as it is on disk now."""
         catalogue = self._store.get()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+from bot.db import migrate
 from bot.settings import SECRET_VARIABLES, Settings, ensure_secret_files, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,6 +232,7 @@ def running_stack(
     log_dir.mkdir(parents=True, exist_ok=True)
     env = stack_environment(var_dir, ports=ports, host=host, extra_env=extra_env)
     stack = Stack(settings=load_settings(environ=env), env=env, log_dir=log_dir)
+    migrate(stack.settings.database_url)
     table = _services(stack, model, endpoints)
     chosen = {name: table[name] for name in services}
     try:

@@ -1,0 +1,225 @@
+"""An escalation from the conversation's side: start it, finish the intake, stop it.
+
+Each function is one unit of work on the case log (``session_scope``) for one
+action of the conversation engine. They know nothing of Rasa: the conversation
+arrives as plain values (intents, resource ids, transcript lines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from bot.caselog import service
+from bot.caselog.contacts import ContactCipher, find_contact
+from bot.caselog.models import HelpMode, Urgency, utcnow
+from bot.catalogue import CatalogueError
+from bot.db import session_scope
+from bot.handoff import (
+    Profile,
+    live_possible,
+    parse_help,
+    parse_profile,
+    parse_urgency,
+    summarise,
+    vocabulary,
+    when_back,
+)
+from bot.routing import get_recommender
+from bot.settings import Settings
+
+# A sentinel the start of an escalation puts in ``help_mode`` when the case's intake
+# was done before: the form then asks nothing and the bot says the case is open.
+ALREADY_OPEN = "already_open"
+
+
+def themes_of(intents: Sequence[str]) -> list[str]:
+    """Return the catalogue's main themes of the topics the professional asked about."""
+    try:
+        topics = get_recommender().catalogue().topics
+    except CatalogueError:
+        return []
+    return list(dict.fromkeys(topics[i].themes[0] for i in intents if i in topics))
+
+
+def role_sector() -> Mapping[str, str]:
+    """Return role -> sector (the catalogue's role audiences)."""
+    try:
+        return get_recommender().catalogue().role_audience
+    except CatalogueError:
+        return {}
+
+
+def read_profile(
+    settings: Settings, *, text: str, entities: Mapping[str, Sequence[str]]
+) -> Profile:
+    """Read role, sector and region from the answer to the first intake question."""
+    return parse_profile(text, entities, vocabulary(settings), role_sector())
+
+
+def read_urgency(settings: Settings, *, text: str, entities: Mapping[str, Sequence[str]]) -> str:
+    """Read the urgency from an answer; a skipped or unclear answer means ``normaal``."""
+    found = parse_urgency(text, entities, vocabulary(settings))
+    return (found or Urgency.NORMAL).value
+
+
+def read_help_mode(settings: Settings, *, text: str, entities: Mapping[str, Sequence[str]]) -> str:
+    """Read how the professional wants to be helped; ``none`` when skipped or unclear."""
+    choice = parse_help(text, entities, vocabulary(settings), live=live_now(settings))
+    return (choice.mode if choice else HelpMode.NONE).value
+
+
+def when(settings: Settings, now: datetime | None = None) -> str:
+    """Say in Dutch when an adviser comes back to the professional."""
+    return when_back(settings.handoff, now or utcnow(), vocabulary(settings))
+
+
+def live_now(settings: Settings, now: datetime | None = None) -> bool:
+    """Whether a conversation can be queued for a live adviser at this moment."""
+    with session_scope(settings) as session:
+        online = service.advisers_online(
+            session, within=timedelta(seconds=settings.handoff.presence_seconds)
+        )
+    return live_possible(settings.handoff, now or utcnow(), online)
+
+
+@dataclass(frozen=True)
+class Started:
+    """The case an escalation belongs to."""
+
+    reference: str
+    urgency: str
+    already_open: bool
+
+
+def start(
+    settings: Settings,
+    *,
+    conversation_id: str,
+    channel: str,
+    urgent: bool,
+    intents: Sequence[str],
+    recommended: Sequence[str],
+    transcript: Sequence[dict[str, str]],
+) -> Started:
+    """Log the escalation (or find the conversation's open case) before the intake."""
+    with session_scope(settings) as session:
+        case = service.find_open_case(session, conversation_id=conversation_id)
+        if case is None:
+            case = service.open_case(
+                session,
+                conversation_id=conversation_id,
+                channel=channel,
+                urgency=Urgency.ACUTE if urgent else Urgency.NORMAL,
+                themes=themes_of(intents),
+                recommended=recommended,
+                transcript=transcript,
+            )
+            return Started(str(case.reference), str(case.urgency), already_open=False)
+        if urgent:
+            service.raise_urgency(session, case=case, to=Urgency.ACUTE)
+        return Started(
+            str(case.reference), str(case.urgency), already_open=bool(case.intake_complete)
+        )
+
+
+class Outcome(str, Enum):
+    """How an escalation ended up."""
+
+    QUEUED = "queued"  # waiting in the chat for a live adviser
+    LOGGED = "logged"  # an adviser will call or mail back
+    LOGGED_NO_CONTACT = "logged_no_contact"  # logged; the professional must call us
+    ALREADY_OPEN = "already_open"  # the conversation had an open case already
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What to tell the professional after the intake."""
+
+    outcome: Outcome
+    reference: str
+    position: int = 0
+    when: str = ""
+
+
+def finish(
+    settings: Settings,
+    *,
+    reference: str,
+    help_mode: str | None,
+    answer: str,
+    profile: Profile,
+    urgency: str | None,
+    questions: Sequence[str],
+    transcript: Sequence[dict[str, str]],
+    now: datetime | None = None,
+) -> Finished:
+    """Complete the intake: queue the conversation for a live adviser or log a call back.
+
+    Args:
+        settings: the settings.
+        reference: the case's reference number.
+        help_mode: what the professional chose (``HelpMode`` value, or the sentinel
+            :data:`ALREADY_OPEN`).
+        answer: the text of their last answer (a contact detail is read from it and
+            stored encrypted; the text itself is not kept).
+        profile: role, sector and region from the intake.
+        urgency: the urgency from the intake.
+        questions: what the professional asked before, for the summary.
+        transcript: the conversation so far (de-identified when stored).
+        now: the current time (tests).
+
+    """
+    now = now or utcnow()
+    back = when(settings, now)
+    if help_mode == ALREADY_OPEN:
+        return Finished(Outcome.ALREADY_OPEN, reference, when=back)
+    mode = HelpMode(help_mode) if help_mode in {m.value for m in HelpMode} else HelpMode.NONE
+    contact = find_contact(answer) if mode in (HelpMode.CALLBACK, HelpMode.EMAIL) else None
+    if contact is None and mode in (HelpMode.CALLBACK, HelpMode.EMAIL):
+        mode = HelpMode.NONE
+    live = mode == HelpMode.CHAT and live_now(settings, now)
+    if mode == HelpMode.CHAT and not live:
+        mode = HelpMode.NONE
+    cipher = ContactCipher(settings.secrets.require("contact_key")) if contact else None
+    with session_scope(settings) as session:
+        case = service.get_case(session, reference=reference)
+        if case is None:
+            raise service.CaseError(f"no case {reference}")
+        service.complete_intake(
+            session,
+            case=case,
+            help_mode=mode,
+            summary=summarise(questions),
+            live=live,
+            urgency=Urgency(urgency) if urgency in {u.value for u in Urgency} else None,
+            role=profile.role,
+            sector=profile.sector,
+            region=profile.region,
+            contact=contact,
+            cipher=cipher,
+            transcript=transcript,
+        )
+        if live:
+            position = service.queue_position(session, case=case)
+            return Finished(Outcome.QUEUED, reference, position=position)
+    outcome = Outcome.LOGGED if contact else Outcome.LOGGED_NO_CONTACT
+    return Finished(outcome, reference, when=back)
+
+
+def stop(settings: Settings, *, reference: str) -> None:
+    """Record that the professional left the intake (urgent cases stay in the queue)."""
+    with session_scope(settings) as session:
+        case = service.get_case(session, reference=reference)
+        if case is not None and case.is_open and not case.intake_complete:
+            service.stop_intake(session, case=case)
+
+
+def adviser_name(settings: Settings, *, reference: str) -> str | None:
+    """Return the display name of the adviser who has the case."""
+    with session_scope(settings) as session:
+        case = service.get_case(session, reference=reference)
+        adviser = case.assigned_adviser if case else None
+        return str(adviser.display_name) if adviser else None
