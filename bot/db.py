@@ -78,6 +78,14 @@ def get_database(settings: Settings | None = None) -> Database:
         return _databases[url]
 
 
+def dispose_all() -> None:
+    """Close and forget every database of this process (tests, shutdown)."""
+    with _lock:
+        for database in _databases.values():
+            database.dispose()
+        _databases.clear()
+
+
 @contextmanager
 def session_scope(settings: Settings | None = None) -> Iterator[Session]:
     """Open one unit of work on the configured database (commit at the end, or roll back)."""

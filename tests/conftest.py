@@ -1,14 +1,21 @@
-"""Shared fixtures: project paths, the domain and the real catalogue."""
+"""Shared fixtures: project paths, the domain, the real catalogue and case-log databases."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from bot.catalogue import Catalogue, load_catalogue
+from bot.db import Database, dispose_all, migrate, session_scope
+from bot.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,3 +35,59 @@ def domain() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     return load_catalogue(ROOT / "catalogue" / "catalogue.yml")
+
+
+# --- databases: every case-log test runs on SQLite and on PostgreSQL -----------------
+
+PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
+CASE_TABLES = ("case_events", "contact_details", "case_statistics", "cases", "advisers")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database, migrated, dropped at the end of the session."""
+    name = f"advieslijn_test_{uuid.uuid4().hex[:10]}"
+    server = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT", future=True)
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"{PG_SERVER}/{name}"
+    migrate(url)
+    yield url
+    dispose_all()
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty case-log database of each kind."""
+    if request.param == "sqlite":
+        sqlite_url = f"sqlite:///{tmp_path / 'cases.db'}"
+        migrate(sqlite_url)
+        return sqlite_url
+    url: str = request.getfixturevalue("postgres_url")
+    with Database(url).engine.begin() as connection:
+        for table in CASE_TABLES:
+            connection.execute(text(f"DELETE FROM {table}"))
+    return url
+
+
+@pytest.fixture
+def case_settings(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """Settings (and get_settings()) pointing at a fresh case-log database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ADVIESLIJN_VAR", str(tmp_path / "var"))
+    monkeypatch.setenv("CONTACT_KEY", Fernet.generate_key().decode())
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def session(case_settings: Settings) -> Iterator[Session]:
+    """One open session on the case-log database (committed at the end)."""
+    with session_scope(case_settings) as open_session:
+        yield open_session

@@ -7,13 +7,25 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionClarify, ActionOfferHuman
-from actions.handoff import ActionContactDetails, ActionDeclineHuman, ActionRequestHuman
+from actions.handoff import (
+    ActionAdviserJoined,
+    ActionContactDetails,
+    ActionDeclineHuman,
+    ActionHandBack,
+    ActionStartHandoff,
+    ActionStopIntake,
+    ActionSubmitHandoff,
+)
+from actions.intake import ActionAskHelpMode, ValidateHandoffForm
 from actions.recommend import ActionRecommendResources
-from bot.settings import get_settings
+from bot.caselog import service
+from bot.caselog.models import Adviser, Case
+from bot.db import session_scope
+from bot.settings import Settings, get_settings
 
 
 def tracker(
@@ -21,6 +33,9 @@ def tracker(
     intent: str | None = None,
     ranking: list[tuple[str, float]] | None = None,
     entities: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
+    sender: str = "test-user",
     **slots: Any,
 ) -> Tracker:
     latest = {
@@ -29,7 +44,8 @@ def tracker(
         "intent_ranking": [{"name": n, "confidence": c} for n, c in (ranking or [])],
         "entities": entities or [],
     }
-    return Tracker("test-user", slots, latest, [], False, None, {}, "action_listen")
+    loop = {"name": active_loop} if active_loop else {}
+    return Tracker(sender, slots, latest, events or [], False, None, loop, "action_listen")
 
 
 def run(
@@ -99,19 +115,6 @@ def test_offer_human_remembers_the_offer(domain: dict[str, Any]) -> None:
     assert events == [SlotSet("human_offered", True)]
 
 
-def test_request_human_starts_handoff_with_configured_contact(domain: dict[str, Any]) -> None:
-    messages, events = run(ActionRequestHuman(), tracker("mens spreken", "request_human"), domain)
-    contact = get_settings().contact
-    assert messages[0]["response"] == "utter_human_contact"
-    assert messages[0]["custom"] == {"type": "handoff", "stage": "started"}
-    assert (messages[0]["phone"], messages[0]["email"], messages[0]["hours"]) == (
-        contact.phone,
-        contact.email,
-        contact.hours,
-    )
-    assert SlotSet("human_offered", False) in events
-
-
 def test_decline_and_contact(domain: dict[str, Any]) -> None:
     messages, events = run(ActionDeclineHuman(), tracker("nee", "deny", human_offered=True), domain)
     assert messages[0]["response"] == "utter_deny_ok"
@@ -127,9 +130,9 @@ def test_decline_and_contact(domain: dict[str, Any]) -> None:
         ActionRecommendResources(),
         ActionClarify(),
         ActionOfferHuman(),
-        ActionRequestHuman(),
         ActionDeclineHuman(),
         ActionContactDetails(),
+        ActionHandBack(),
     ],
 )
 def test_actions_are_in_the_domain_and_utter_only_domain_responses(
@@ -144,3 +147,213 @@ def test_actions_are_in_the_domain_and_utter_only_domain_responses(
     for message in messages:
         assert message["response"] in domain["responses"]
         assert message["text"] is None  # no bot text written in Python
+
+
+# --- escalation to an adviser (a real case-log database) ---------------------------
+
+
+def conversation_events() -> list[dict[str, Any]]:
+    return [
+        {
+            "event": "user",
+            "text": "Mijn leerling Ahmed tekent hakenkruizen",
+            "timestamp": 1796100000.0,
+            "parse_data": {"intent": {"name": "ask_right_wing"}},
+        },
+        {
+            "event": "bot",
+            "text": "Extreemrechts is ...",
+            "timestamp": 1796100001.0,
+            "data": {"custom": {"type": "resources", "items": [{"id": "kennislab-extreemrechts"}]}},
+        },
+        {
+            "event": "user",
+            "text": "ik wil een adviseur",
+            "timestamp": 1796100002.0,
+            "parse_data": {"intent": {"name": "request_human"}},
+        },
+    ]
+
+
+def open_case(domain: dict[str, Any], intent: str = "request_human") -> tuple[list[Any], str]:
+    messages, events = run(
+        ActionStartHandoff(),
+        tracker("ik wil een adviseur", intent, events=conversation_events(), sender="conv-1"),
+        domain,
+    )
+    reference = next(e["value"] for e in events if e.get("name") == "case_reference")
+    return messages, reference
+
+
+def stored_case(settings: Settings, reference: str) -> Case:
+    with session_scope(settings) as session:
+        case = service.get_case(session, reference=reference)
+        assert case is not None
+        session.expunge(case)
+        return case
+
+
+def test_start_logs_the_case_and_says_the_chat_is_logged(
+    case_settings: Settings, domain: dict[str, Any]
+) -> None:
+    messages, reference = open_case(domain)
+    assert [m["response"] for m in messages] == ["utter_handoff_intro"]
+    assert messages[0]["custom"] == {"type": "handoff", "stage": "started"}
+    case = stored_case(case_settings, reference)
+    assert case.themes == ["extreemrechts"]
+    assert case.recommended_resources == ["kennislab-extreemrechts"]
+    assert case.urgency == "normaal" and not case.intake_complete
+    assert "Ahmed" not in case.transcript[0]["text"]
+
+
+def test_start_after_acute_danger_is_urgent_and_asks_only_how_to_help(
+    case_settings: Settings, domain: dict[str, Any]
+) -> None:
+    _, reference = open_case(domain, intent="acute_danger")
+    assert stored_case(case_settings, reference).urgency == "acuut"
+    form = ValidateHandoffForm()
+    required = asyncio.run(
+        form.required_slots(
+            ["intake_profile", "urgency", "help_mode"],
+            CollectingDispatcher(),
+            tracker(urgency="acuut"),
+            domain,
+        )
+    )
+    assert required == ["help_mode"]
+
+
+def test_a_second_request_finds_the_open_case_and_asks_nothing(
+    case_settings: Settings, domain: dict[str, Any]
+) -> None:
+    _, reference = open_case(domain)
+    run(ActionSubmitHandoff(), tracker("overslaan", "skip", case_reference=reference), domain)
+    messages, events = run(
+        ActionStartHandoff(), tracker("mens spreken", "request_human", sender="conv-1"), domain
+    )
+    assert messages == []
+    assert SlotSet("help_mode", "already_open") in events
+    messages, _ = run(
+        ActionSubmitHandoff(),
+        tracker("", case_reference=reference, help_mode="already_open"),
+        domain,
+    )
+    assert messages[0]["response"] == "utter_handoff_already_open"
+    assert messages[0]["reference"] == reference
+
+
+def test_the_first_answer_is_read_into_role_sector_and_region(
+    case_settings: Settings, domain: dict[str, Any]
+) -> None:
+    answer = tracker(
+        "ik ben docent in Utrecht",
+        "inform",
+        entities=[{"entity": "role", "value": "docent"}],
+        active_loop="handoff_form",
+        requested_slot="intake_profile",
+    )
+    form = ValidateHandoffForm()
+    extracted = asyncio.run(form.extract_intake_profile(CollectingDispatcher(), answer, domain))
+    assert extracted == {"intake_profile": "answered"}
+    validated = asyncio.run(
+        form.validate_intake_profile("answered", CollectingDispatcher(), answer, domain)
+    )
+    assert validated == {
+        "intake_profile": "done",
+        "role": "docent",
+        "sector": "onderwijs",
+        "region": "Utrecht",
+    }
+    stop = tracker("stop", "stop", active_loop="handoff_form", requested_slot="intake_profile")
+    assert asyncio.run(form.extract_intake_profile(CollectingDispatcher(), stop, domain)) == {}
+
+
+def live_settings(monkeypatch: pytest.MonkeyPatch, availability: str) -> None:
+    monkeypatch.setenv("ADVIESLIJN_AVAILABILITY", availability)
+    monkeypatch.setenv("ADVIESLIJN_ALWAYS_OPEN", "true")
+    get_settings.cache_clear()
+
+
+def test_waiting_in_the_chat_queues_and_pauses_the_bot(
+    case_settings: Settings, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_settings(monkeypatch, "always")
+    messages, _ = run(ActionAskHelpMode(), tracker(), domain)
+    assert messages[0]["response"] == "utter_ask_help_mode_live"
+    _, reference = open_case(domain)
+    messages, events = run(
+        ActionSubmitHandoff(),
+        tracker("/inform", "inform", case_reference=reference, help_mode="chat"),
+        domain,
+    )
+    assert messages[0]["response"] == "utter_handoff_queued"
+    assert messages[0]["custom"] == {"type": "handoff", "stage": "queued", "position": 1}
+    assert ConversationPaused() in events
+    case = stored_case(get_settings(), reference)
+    assert case.live and case.intake_complete and case.help_mode == "chat"
+
+
+def test_outside_live_hours_a_typed_number_becomes_an_encrypted_call_back(
+    case_settings: Settings, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_settings(monkeypatch, "never")
+    messages, _ = run(ActionAskHelpMode(), tracker(), domain)
+    assert messages[0]["response"] == "utter_ask_help_mode_later"
+    assert messages[0]["when"]
+    _, reference = open_case(domain)
+    messages, events = run(
+        ActionSubmitHandoff(),
+        tracker("bel me op 06-12345678", "inform", case_reference=reference, help_mode="callback"),
+        domain,
+    )
+    assert messages[0]["response"] == "utter_handoff_logged"
+    assert messages[0]["custom"] == {"type": "handoff", "stage": "logged"}
+    assert ConversationPaused() not in events
+    assert all("0612345678" not in str(e) for e in events)
+    with session_scope(get_settings()) as session:
+        case = service.get_case(session, reference=reference)
+        assert case is not None and case.status == "waiting_callback"
+        assert service.has_contact(session, case=case)
+
+
+def test_without_a_contact_the_bot_says_how_to_reach_us(
+    case_settings: Settings, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_settings(monkeypatch, "never")
+    _, reference = open_case(domain)
+    messages, _ = run(
+        ActionSubmitHandoff(),
+        tracker("mail maar", "inform", case_reference=reference, help_mode="email"),
+        domain,
+    )
+    assert messages[0]["response"] == "utter_handoff_logged_no_contact"
+    assert messages[0]["phone"] == get_settings().contact.phone
+
+
+def test_stop_leaves_the_intake_and_closes_the_case(
+    case_settings: Settings, domain: dict[str, Any]
+) -> None:
+    _, reference = open_case(domain)
+    messages, events = run(
+        ActionStopIntake(), tracker("stop", "stop", case_reference=reference), domain
+    )
+    assert messages[0]["custom"] == {"type": "handoff", "stage": "cancelled"}
+    assert ActiveLoop(None) in events
+    assert stored_case(case_settings, reference).outcome == "intake_stopped"
+
+
+def test_the_adviser_is_introduced_by_name(case_settings: Settings, domain: dict[str, Any]) -> None:
+    _, reference = open_case(domain)
+    with session_scope(case_settings) as session:
+        anna = Adviser(username="anna", display_name="Anna", password_hash="x")
+        session.add(anna)
+        case = service.get_case(session, reference=reference)
+        assert case is not None
+        service.claim(session, case=case, adviser=anna)
+    messages, _ = run(ActionAdviserJoined(), tracker(case_reference=reference), domain)
+    assert messages[0]["response"] == "utter_adviser_joined"
+    assert messages[0]["name"] == "Anna"
+    assert messages[0]["custom"] == {"type": "handoff", "stage": "connected", "adviser": "Anna"}
+    messages, events = run(ActionHandBack(), tracker(case_reference=reference), domain)
+    assert messages[0]["custom"] == {"type": "handoff", "stage": "ended"}
+    assert SlotSet("help_mode", None) in events

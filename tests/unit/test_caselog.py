@@ -1,0 +1,272 @@
+"""The case log on SQLite and PostgreSQL: trail, transitions, roles, contacts, retention."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from bot.caselog import service
+from bot.caselog.contacts import Contact, ContactCipher
+from bot.caselog.models import (
+    Adviser,
+    Case,
+    CaseEvent,
+    CaseStatistic,
+    CaseStatus,
+    ContactDetail,
+    HelpMode,
+    Role,
+    Urgency,
+    utcnow,
+)
+
+CIPHER = ContactCipher(Fernet.generate_key().decode())
+
+
+def adviser(session: Session, name: str, role: Role = Role.ADVISER) -> Adviser:
+    person = Adviser(username=name, display_name=name.title(), role=role.value, password_hash="x")
+    session.add(person)
+    session.flush()
+    return person
+
+
+def new_case(session: Session, urgency: Urgency = Urgency.NORMAL, **intake: object) -> Case:
+    case = service.open_case(
+        session,
+        conversation_id=f"conv-{utcnow().timestamp()}",
+        channel="rest",
+        urgency=urgency,
+        themes=["signalen"],
+        recommended=["lse"],
+        transcript=[{"who": "user", "text": "Mijn leerling Sanne de Jong tekent hakenkruizen"}],
+    )
+    service.complete_intake(
+        session,
+        case=case,
+        help_mode=intake.pop("help_mode", HelpMode.NONE),  # type: ignore[arg-type]
+        summary="Sanne de Jong tekent hakenkruizen",
+        live=bool(intake.pop("live", False)),
+        **intake,  # type: ignore[arg-type]
+    )
+    return case
+
+
+def kinds(case: Case) -> list[str]:
+    return [event.kind for event in case.events]
+
+
+def test_a_new_case_has_a_reference_and_a_created_event(session: Session) -> None:
+    case = new_case(session)
+    assert case.reference.startswith("AL-") and len(case.reference) == 9
+    assert kinds(case) == ["created"]
+    assert service.find_open_case(session, conversation_id=case.conversation_id) is case
+    assert service.get_case(session, reference=case.reference) is case
+
+
+def test_free_text_is_stored_without_the_names(session: Session) -> None:
+    case = new_case(session)
+    counsellor = adviser(session, "anna")
+    service.claim(session, case=case, adviser=counsellor)
+    service.add_note(session, case=case, adviser=counsellor, text="Gebeld met Kevin Jansen")
+    assert "Sanne" not in case.summary and "[PERSOON-1]" in case.summary
+    assert "Sanne" not in case.transcript[0]["text"]
+    note = case.events[-1]
+    assert note.kind == "note" and "Kevin" not in (note.text or "")
+
+
+def test_a_call_back_contact_is_encrypted_apart_and_erased_on_close(session: Session) -> None:
+    case = new_case(
+        session,
+        help_mode=HelpMode.CALLBACK,
+        contact=Contact("phone", "+31612345678"),
+        cipher=CIPHER,
+    )
+    assert case.status == CaseStatus.WAITING_CALLBACK.value
+    row = session.scalar(select(ContactDetail).where(ContactDetail.case_id == case.id))
+    assert row is not None and "612345678" not in row.ciphertext
+    counsellor = adviser(session, "anna")
+    service.claim(session, case=case, adviser=counsellor)
+    found = service.read_contact(session, case=case, viewer=counsellor, cipher=CIPHER)
+    assert found == Contact("phone", "+31612345678")
+    other = adviser(session, "bert")
+    with pytest.raises(service.NotAllowedError):
+        service.read_contact(session, case=case, viewer=other, cipher=CIPHER)
+    service.close(session, case=case, adviser=counsellor, outcome="called_back")
+    assert not service.has_contact(session, case=case)
+    assert kinds(case)[-2:] == ["contact_erased", "closed"]
+
+
+ALLOWED = [
+    (CaseStatus.NEW, CaseStatus.CLAIMED),
+    (CaseStatus.CLAIMED, CaseStatus.WAITING_CALLBACK),
+    (CaseStatus.CLAIMED, CaseStatus.FOLLOW_UP),
+    (CaseStatus.FOLLOW_UP, CaseStatus.CLAIMED),
+    (CaseStatus.WAITING_CALLBACK, CaseStatus.CLAIMED),
+]
+
+
+@pytest.mark.parametrize(("start", "end"), ALLOWED)
+def test_allowed_status_changes_are_recorded(
+    session: Session, start: CaseStatus, end: CaseStatus
+) -> None:
+    case = new_case(session)
+    case.status = start.value
+    counsellor = adviser(session, "anna")
+    case.assigned_adviser_id = counsellor.id
+    service.change_status(session, case=case, adviser=counsellor, to=end)
+    assert case.status == end.value
+    assert case.events[-1].data == {"from": start.value, "to": end.value}
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (CaseStatus.NEW, CaseStatus.FOLLOW_UP),
+        (CaseStatus.FOLLOW_UP, CaseStatus.WAITING_CALLBACK),
+        (CaseStatus.CLOSED, CaseStatus.CLAIMED),
+        (CaseStatus.CLOSED, CaseStatus.NEW),
+    ],
+)
+def test_other_status_changes_are_refused(
+    session: Session, start: CaseStatus, end: CaseStatus
+) -> None:
+    case = new_case(session)
+    case.status = start.value
+    counsellor = adviser(session, "anna")
+    case.assigned_adviser_id = counsellor.id
+    with pytest.raises(service.CaseError):
+        service.change_status(session, case=case, adviser=counsellor, to=end)
+    assert case.status == start.value
+
+
+def test_closing_needs_a_known_outcome_and_a_closed_case_stays_closed(session: Session) -> None:
+    case = new_case(session)
+    counsellor = adviser(session, "anna")
+    service.claim(session, case=case, adviser=counsellor)
+    with pytest.raises(service.CaseError):
+        service.close(session, case=case, adviser=counsellor, outcome="weet niet")
+    service.close(session, case=case, adviser=counsellor, outcome="advice_given", note="Klaar")
+    assert case.status == "closed" and case.closed_at is not None
+    with pytest.raises(service.CaseError):
+        service.add_message(session, case=case, adviser=counsellor, text="nog iets")
+
+
+def test_an_adviser_sees_the_queue_and_own_cases_but_not_a_colleagues(session: Session) -> None:
+    anna, bert = adviser(session, "anna"), adviser(session, "bert")
+    boss = adviser(session, "chef", Role.COORDINATOR)
+    waiting, mine, theirs = new_case(session), new_case(session), new_case(session)
+    service.claim(session, case=mine, adviser=anna)
+    service.claim(session, case=theirs, adviser=bert)
+    assert {c.id for c in service.visible_cases(session, viewer=anna)} == {waiting.id, mine.id}
+    with pytest.raises(service.NotAllowedError):
+        service.require_view(anna, theirs)
+    with pytest.raises(service.NotAllowedError):
+        service.add_note(session, case=theirs, adviser=anna, text="mag niet")
+    with pytest.raises(service.NotAllowedError):
+        service.claim(session, case=mine, adviser=bert)
+    assert len(service.visible_cases(session, viewer=boss)) == 3
+    service.reassign(session, case=theirs, to=anna, by=boss)
+    assert theirs.assigned_adviser_id == anna.id
+    with pytest.raises(service.NotAllowedError):
+        service.reassign(session, case=mine, to=bert, by=anna)
+
+
+def test_the_queue_puts_urgent_cases_first_then_the_longest_waiting(session: Session) -> None:
+    viewer = adviser(session, "chef", Role.COORDINATOR)
+    first = new_case(session, Urgency.LOW)
+    second = new_case(session, Urgency.NORMAL)
+    acute = new_case(session, Urgency.ACUTE)
+    first.created_at = utcnow() - timedelta(hours=2)
+    order = [c.id for c in service.visible_cases(session, viewer=viewer)]
+    assert order == [acute.id, second.id, first.id]
+
+
+def test_unfinished_intakes_stay_out_of_the_queue_unless_acute(session: Session) -> None:
+    viewer = adviser(session, "chef", Role.COORDINATOR)
+    calm = service.open_case(session, conversation_id="a", channel="rest")
+    acute = service.open_case(session, conversation_id="b", channel="rest", urgency=Urgency.ACUTE)
+    assert [c.id for c in service.visible_cases(session, viewer=viewer)] == [acute.id]
+    service.stop_intake(session, case=calm)
+    service.stop_intake(session, case=acute)
+    assert calm.status == "closed" and calm.outcome == "intake_stopped"
+    assert acute.is_open
+
+
+def test_queue_position_counts_live_cases_waiting_before(session: Session) -> None:
+    one = new_case(session, live=True, help_mode=HelpMode.CHAT)
+    two = new_case(session, live=True, help_mode=HelpMode.CHAT)
+    urgent = new_case(session, Urgency.HIGH, live=True, help_mode=HelpMode.CHAT)
+    assert [service.queue_position(session, case=c) for c in (urgent, one, two)] == [1, 2, 3]
+
+
+def test_user_messages_join_the_trail_only_during_a_live_handoff(session: Session) -> None:
+    live = new_case(session, live=True, help_mode=HelpMode.CHAT)
+    calm = new_case(session)
+    service.record_user_messages(
+        session, conversation_id=live.conversation_id, texts=["Is daar iemand? Ahmed wacht."]
+    )
+    assert (
+        service.record_user_messages(session, conversation_id=calm.conversation_id, texts=["hallo"])
+        is None
+    )
+    message = live.events[-1]
+    assert (message.kind, message.actor) == ("message", "user")
+    assert "Ahmed" not in (message.text or "")
+    assert kinds(calm) == ["created"]
+
+
+def test_follow_ups_due_today(session: Session) -> None:
+    anna = adviser(session, "anna")
+    case = new_case(session)
+    service.claim(session, case=case, adviser=anna)
+    service.set_follow_up(session, case=case, adviser=anna, on=date.today())
+    assert case.status == "follow_up"
+    assert service.follow_ups_due(session, viewer=anna, on=date.today()) == [case]
+    assert service.follow_ups_due(session, viewer=anna, on=date.today() - timedelta(days=1)) == []
+
+
+def test_urgency_only_goes_up(session: Session) -> None:
+    case = new_case(session, Urgency.LOW)
+    service.raise_urgency(session, case=case, to=Urgency.ACUTE)
+    service.raise_urgency(session, case=case, to=Urgency.NORMAL)
+    assert case.urgency == "acuut"
+    assert kinds(case).count("urgency_changed") == 1
+
+
+def test_the_audit_trail_cannot_be_rewritten(session: Session) -> None:
+    case = new_case(session)
+    session.flush()
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text("UPDATE case_events SET text = 'changed'"))
+    assert all(event.text != "changed" for event in case.events)
+
+
+def test_presence_counts_advisers_seen_recently(session: Session) -> None:
+    anna, bert = adviser(session, "anna"), adviser(session, "bert")
+    service.touch_presence(session, adviser=anna)
+    bert.last_seen_at = utcnow() - timedelta(minutes=10)
+    assert service.advisers_online(session, within=timedelta(seconds=90)) == 1
+
+
+def test_old_closed_cases_become_counts(session: Session) -> None:
+    anna = adviser(session, "anna")
+    old = new_case(session, sector="onderwijs", region="Utrecht")
+    recent = new_case(session)
+    for case in (old, recent):
+        service.claim(session, case=case, adviser=anna)
+        service.close(session, case=case, adviser=anna, outcome="advice_given")
+    old.closed_at = utcnow() - timedelta(days=400)
+    gone = service.anonymise_closed_cases(session, closed_before=utcnow() - timedelta(days=365))
+    assert gone == 1
+    assert service.get_case(session, reference=old.reference) is None
+    assert session.scalars(select(CaseEvent).where(CaseEvent.case_id == old.id)).all() == []
+    stats = session.scalars(select(CaseStatistic)).all()
+    assert [(s.theme, s.region, s.sector, s.count) for s in stats] == [
+        ("signalen", "Utrecht", "onderwijs", 1)
+    ]
+    assert service.get_case(session, reference=recent.reference) is not None
