@@ -146,6 +146,7 @@ class TelegramInput(InputChannel):
         self.api: BotApi | None = None
         self.app: Sanic | None = None
         self.problem: str | None = None
+        self._told_off = False  # "the channel is off" is logged once per process
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -176,7 +177,6 @@ class TelegramInput(InputChannel):
         secret = settings.secrets.telegram_secret_token or ""
         guard = ChannelGuard(settings)
         recent, notices = RecentIds(), NoticeThrottle()
-        warned: list[bool] = []
         webhook = Blueprint("advieslijn_telegram_webhook", __name__)
 
         @webhook.listener("before_server_start")
@@ -195,8 +195,8 @@ class TelegramInput(InputChannel):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if self.api is None:
-                if not warned:
-                    warned.append(True)
+                if not self._told_off:
+                    self._told_off = True
                     logger.warning("a Telegram update arrived, but the channel is off: %s",
                                    self.problem)
                 return error(503, "the Telegram channel is not configured")
