@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install model run test validate lint unit integration eval benchmark clean
+.PHONY: install model run test validate lint unit integration eval benchmark clean telegram-webhook
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh
@@ -39,6 +39,10 @@ eval: model
 
 benchmark: model
 	$(PY) -m scripts.benchmark
+
+# Register the Telegram webhook (needs TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_URL; see README).
+telegram-webhook: install
+	$(PY) -m scripts.telegram_webhook
 
 clean:
 	rm -rf var models .rasa .pytest_cache .mypy_cache .ruff_cache

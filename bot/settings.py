@@ -37,7 +37,15 @@ SECRET_VARIABLES = {
     "telegram_secret_token": "TELEGRAM_SECRET_TOKEN",
 }
 # The secrets the launcher generates when neither the environment nor a file has them.
-GENERATED_SECRETS = ("rasa_token", "action_secret", "console_secret_key", "contact_key")
+# The Telegram secret token only matters once TELEGRAM_TOKEN is set; generating it
+# means the channel and `make telegram-webhook` agree on it without extra set-up.
+GENERATED_SECRETS = (
+    "rasa_token",
+    "action_secret",
+    "console_secret_key",
+    "contact_key",
+    "telegram_secret_token",
+)
 
 
 class SettingsError(ValueError):

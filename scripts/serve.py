@@ -21,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+from bot.channels.telegram import configuration_problem
 from bot.db import migrate
 from bot.settings import SECRET_VARIABLES, Settings, ensure_secret_files, load_settings
 
@@ -247,6 +248,12 @@ def running_stack(
         _stop(stack.processes)
 
 
+def _telegram_status(settings: Settings) -> str:
+    secrets = settings.secrets
+    problem = configuration_problem(secrets.telegram_token, secrets.telegram_secret_token)
+    return f"off: {problem}" if problem else "on; register it with 'make telegram-webhook'"
+
+
 def main() -> int:
     """Run the advice line until Ctrl-C (``make run``)."""
     var_dir = Path(os.environ.get("ADVIESLIJN_VAR", str(ROOT / "var")))
@@ -261,6 +268,8 @@ def main() -> int:
                 f"  Rasa HTTP API:  http://{host}:{server.rasa_port}/status"
                 f"?token=<{var_dir}/secrets/rasa_token>\n"
                 f"  Action server:  http://{host}:{server.action_port}/health\n"
+                f"  Telegram:       http://{host}:{server.rasa_port}/webhooks/telegram/webhook"
+                f" ({_telegram_status(stack.settings)})\n"
                 f"  Logs:           {stack.log_dir}\n",
                 flush=True,
             )

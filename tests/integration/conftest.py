@@ -9,15 +9,32 @@ from typing import Any
 import pytest
 
 from scripts.serve import MEASUREMENT_LIMITS, Stack, free_port, running_stack
+from tests.fakes.telegram_api import FakeTelegramApi, running_telegram_api
+
+# The secret the shared stack's Telegram channel expects in every update.
+TELEGRAM_SECRET = "stack-secret_" + "T" * 24
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def telegram_api() -> Iterator[FakeTelegramApi]:
+    """The Bot API stand-in the shared stack's Telegram channel talks to."""
+    with running_telegram_api() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegramApi
+) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("stack")
     with running_stack(
         var_dir=base / "var",
         ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
-        extra_env=MEASUREMENT_LIMITS,
+        extra_env={
+            **MEASUREMENT_LIMITS,
+            **telegram_api.env,
+            "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        },
     ) as running:
         yield running
 
