@@ -54,7 +54,10 @@ ADVISER_LABEL_RESPONSE = "utter_telegram_adviser_label"
 _COMMAND = re.compile(r"^/(start|help)(@\w+)?(\s.*)?$", re.DOTALL | re.IGNORECASE)
 _BOT_TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_CHAT_ID = re.compile(r"^-?\d{1,20}$")
+# Telegram conversations are named "telegram-<chat id>": no other channel can choose
+# such a name (the REST channel refuses it), so nobody can write into a teacher's chat.
+CONVERSATION_PREFIX = "telegram-"
+_CHAT_ID = re.compile(r"^telegram-(-?\d{1,20})$")
 _HASHED = "#"
 _MAX_NAME_CHARS = 64
 
@@ -96,8 +99,8 @@ class TelegramUpdate:
 
     @property
     def sender_id(self) -> str | None:
-        """The conversation id: the chat id as text."""
-        return None if self.chat_id is None else str(self.chat_id)
+        """The conversation id: ``telegram-`` and the chat id."""
+        return None if self.chat_id is None else f"{CONVERSATION_PREFIX}{self.chat_id}"
 
     def button_title(self, data: str) -> str | None:
         """Return the label of the pressed button, when the message still shows it."""
@@ -247,8 +250,8 @@ def configuration_problem(token: str | None, secret: str | None) -> str | None:
 
 def chat_id_of(recipient_id: str) -> int | None:
     """Return the Telegram chat id of a conversation id, or ``None`` if it is not one."""
-    text = str(recipient_id).strip()
-    return int(text) if _CHAT_ID.match(text) else None
+    match = _CHAT_ID.match(str(recipient_id).strip())
+    return int(match.group(1)) if match else None
 
 
 # ---------------------------------------------------------------- splitting

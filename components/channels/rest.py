@@ -20,7 +20,9 @@ from sanic.response import HTTPResponse
 
 from components.channels.guard import ChannelGuard
 
-SENDER_ID = re.compile(r"^[\w.:@-]{1,128}$")
+# A REST client names its conversation, but never one of another channel's
+# ("telegram-<chat id>"), so it cannot read or write a teacher's chat.
+SENDER_ID = re.compile(r"^(?!telegram-)[\w.:@-]{1,128}$")
 
 
 def error(status: int, message: str, **headers: str) -> HTTPResponse:
@@ -78,7 +80,9 @@ class AdvieslijnRestInput(InputChannel):
                 return body
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not SENDER_ID.match(sender):
-                return error(400, "'sender' must be 1-128 letters, digits or . : @ _ -")
+                return error(
+                    400, "'sender' must be 1-128 letters, digits or . : @ _ - (not telegram-...)"
+                )
             if not isinstance(text, str):
                 return error(400, "'message' must be a text")
             wait = guard.retry_after(sender, client_address(request))

@@ -58,6 +58,8 @@ def say(stack: Stack, api: FakeTelegramApi, chat: int, update: dict[str, Any]) -
 
 
 def events(stack: Stack, conversation: int | str) -> list[dict[str, Any]]:
+    if isinstance(conversation, int):
+        conversation = f"telegram-{conversation}"
     tracker = requests.get(
         f"{stack.rasa_url}/conversations/{conversation}/tracker",
         params={"token": stack.token},
@@ -205,7 +207,7 @@ def test_malformed_json_is_a_bad_request(stack: Stack, telegram_api: FakeTelegra
 
 def push(stack: Stack, chat: int, text: str, name: str) -> requests.Response:
     return requests.post(
-        f"{stack.rasa_url}/conversations/{chat}/tracker/events",
+        f"{stack.rasa_url}/conversations/telegram-{chat}/tracker/events",
         params={"token": stack.token, "execute_side_effects": "true", "output_channel": "latest"},
         json={"event": "bot", "text": text, "data": {"custom": {"type": "adviser", "name": name}}},
         timeout=30,

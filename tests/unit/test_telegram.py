@@ -60,7 +60,7 @@ CHAT = 5550001
 def test_private_text_message_goes_to_the_engine_with_the_chat_id() -> None:
     update = parse_update(message_update(CHAT, "Een leerling deelt nazi-memes, wat nu?"))
     assert update.kind is UpdateKind.TEXT
-    assert update.sender_id == str(CHAT)
+    assert update.sender_id == f"telegram-{CHAT}"
     assert decide(update).step is Step.MESSAGE
     assert decide(update).text == "Een leerling deelt nazi-memes, wat nu?"
 
@@ -162,8 +162,9 @@ def test_configuration_problems_are_named() -> None:
 
 
 def test_chat_ids() -> None:
-    assert chat_id_of("5550001") == 5550001
-    assert chat_id_of("-1001234") == -1001234
+    assert chat_id_of("telegram-5550001") == 5550001
+    assert chat_id_of("telegram--1001234") == -1001234
+    assert chat_id_of("5550001") is None  # a REST sender cannot pose as a Telegram chat
     assert chat_id_of("test-abc") is None
 
 
