@@ -217,6 +217,14 @@ def stop(settings: Settings, *, reference: str) -> None:
             service.stop_intake(session, case=case)
 
 
+def mark_acute(settings: Settings, *, conversation_id: str) -> None:
+    """Acute danger was written during a handoff: the conversation's open case becomes acute."""
+    with session_scope(settings) as session:
+        case = service.find_open_case(session, conversation_id=conversation_id)
+        if case is not None:
+            service.raise_urgency(session, case=case, to=Urgency.ACUTE)
+
+
 def adviser_name(settings: Settings, *, reference: str) -> str | None:
     """Return the display name of the adviser who has the case."""
     with session_scope(settings) as session:

@@ -20,6 +20,8 @@ INTENT_PREFIX = "/"
 # Domain responses a channel sends when it refuses a message.
 TOO_LONG_RESPONSE = "utter_message_too_long"
 RATE_LIMITED_RESPONSE = "utter_rate_limited"
+# The 112 message, also sent while an adviser has the conversation.
+URGENT_RESPONSE = "utter_urgent"
 
 
 @dataclass(frozen=True)

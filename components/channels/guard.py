@@ -9,19 +9,24 @@ Python and a refused message is never stored.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from bot import escalation
 from bot.channels.guard import (
     INTENT_PREFIX,
     RATE_LIMITED_RESPONSE,
+    URGENT_RESPONSE,
     Screened,
     offered_payloads,
     screen_text,
 )
 from bot.ratelimit import RateLimits
+from bot.safety import assess_acute
 from bot.settings import Settings, get_settings
 
 
@@ -29,7 +34,7 @@ class ChannelGuard:
     """Screens user text and applies the rate limits for one channel."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        settings = settings or get_settings()
+        settings = self.settings = settings or get_settings()
         self.max_chars = settings.limits.max_message_chars
         self.max_body_bytes = settings.limits.max_body_bytes
         self.rate_limits = RateLimits.from_settings(settings.limits)
@@ -48,6 +53,28 @@ class ChannelGuard:
         if tracker is None:
             return frozenset()
         return offered_payloads(event.as_dict() for event in reversed(tracker.events))
+
+    async def deliver(
+        self,
+        agent: Agent,
+        message: UserMessage,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        """Hand a screened message to Rasa.
+
+        While an adviser has the conversation the bot is paused and says nothing;
+        acute danger still gets the 112 message at once, and the case becomes acute.
+        """
+        if isinstance(message.text, str) and assess_acute(message.text).acute:
+            tracker = await agent.tracker_store.retrieve(message.sender_id)
+            if tracker is not None and tracker.is_paused():
+                await self.send_response(
+                    agent, message.sender_id, URGENT_RESPONSE, message.output_channel
+                )
+                await asyncio.to_thread(
+                    escalation.mark_acute, self.settings, conversation_id=message.sender_id
+                )
+        await on_new_message(message)
 
     def retry_after(self, conversation: str | None, address: str | None) -> int | None:
         """Count one message; the seconds to wait when a rate limit is exceeded, else ``None``."""

@@ -94,8 +94,10 @@ class AdvieslijnRestInput(InputChannel):
             if screened.refusal:
                 await guard.send_response(agent, sender, screened.refusal, collector)
             elif screened.text is not None:
-                await on_new_message(
-                    UserMessage(screened.text, collector, sender, input_channel=self.name())
+                await guard.deliver(
+                    agent,
+                    UserMessage(screened.text, collector, sender, input_channel=self.name()),
+                    on_new_message,
                 )
             return response.json(collector.messages)
 

@@ -197,8 +197,9 @@ class TelegramInput(InputChannel):
             if self.api is None:
                 if not self._told_off:
                     self._told_off = True
-                    logger.warning("a Telegram update arrived, but the channel is off: %s",
-                                   self.problem)
+                    logger.warning(
+                        "a Telegram update arrived, but the channel is off: %s", self.problem
+                    )
                 return error(503, "the Telegram channel is not configured")
             wait = guard.retry_after(None, client_address(request))
             if wait is not None:
@@ -251,7 +252,8 @@ class TelegramInput(InputChannel):
             return
 
         async def forward(text: str) -> None:
-            await on_new_message(UserMessage(text, output, sender, input_channel=self.name()))
+            message = UserMessage(text, output, sender, input_channel=self.name())
+            await guard.deliver(agent, message, on_new_message)
 
         if handling.step is Step.GREETING and handling.text:
             await forward(handling.text)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from scripts.serve import MEASUREMENT_LIMITS, Stack, free_port, running_stack
 from tests.fakes.telegram_api import FakeTelegramApi, running_telegram_api
@@ -34,6 +35,9 @@ def stack(
             **MEASUREMENT_LIMITS,
             **telegram_api.env,
             "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+            # An adviser is always there: the escalation tests reach the live queue.
+            "ADVIESLIJN_AVAILABILITY": "always",
+            "ADVIESLIJN_ALWAYS_OPEN": "true",
         },
     ) as running:
         yield running
@@ -51,6 +55,18 @@ def conversation(stack: Stack) -> Conversation:
         return stack.webhook(sender, text)
 
     return say
+
+
+def tracker(stack: Stack, sender: str) -> dict[str, Any]:
+    """The conversation as the Rasa HTTP API shows it (what REST clients poll)."""
+    answer = requests.get(
+        f"{stack.rasa_url}/conversations/{sender}/tracker",
+        params={"token": stack.token},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    found: dict[str, Any] = answer.json()
+    return found
 
 
 def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -33,7 +33,11 @@ def environment(tmp_path: Path, **values: str) -> dict[str, str]:
 def command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "scripts.telegram_webhook", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -43,7 +47,11 @@ def test_make_telegram_webhook_registers_the_url_and_the_secret(
     env = environment(tmp_path, **fake.env, TELEGRAM_WEBHOOK_URL=PUBLIC_URL)
     done = subprocess.run(
         ["make", "-s", "telegram-webhook"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     # no secret was given: one was generated and kept for the Rasa server to check
