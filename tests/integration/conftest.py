@@ -17,6 +17,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(
         var_dir=base / "var",
         ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
+        services=("actions", "rasa"),
         extra_env=MEASUREMENT_LIMITS,
     ) as running:
         yield running
