@@ -1,27 +1,14 @@
-"""A real action server and Rasa server with the trained model, shared by the integration tests."""
+"""Helpers for the integration tests; the stack fixture lives in tests/conftest.py."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from scripts.serve import MEASUREMENT_LIMITS, Stack, free_port, running_stack
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    base = tmp_path_factory.mktemp("stack")
-    with running_stack(
-        var_dir=base / "var",
-        ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
-        services=("actions", "rasa"),
-        extra_env=MEASUREMENT_LIMITS,
-    ) as running:
-        yield running
-
+from scripts.serve import Stack
 
 Conversation = Callable[[str], list[dict[str, Any]]]
 

@@ -120,34 +120,30 @@
 
   /* ---- rendering: every message becomes a DOM tree, serialised for deep-chat ---- */
 
-  // Bot text from the domain: blank lines separate paragraphs, "- " starts a list item.
+  // Bot text from the domain: blank lines separate paragraphs, lines that start with
+  // "- " form a list, other lines keep their line breaks.
   function textBlocks(text) {
     var nodes = [];
     String(text || "")
       .split(/\n\s*\n/)
       .forEach(function (block) {
-        var lines = block.split("\n").filter(function (line) {
-          return line.trim();
+        var run = null;
+        block.split("\n").forEach(function (line) {
+          if (!line.trim()) {
+            return;
+          }
+          var item = /^\s*[-*] (.*)$/.exec(line);
+          var kind = item ? "ul" : "p";
+          if (!run || run.kind !== kind) {
+            run = { kind: kind, node: el(kind, { className: item ? "al-list" : "al-text" }) };
+            nodes.push(run.node);
+          }
+          if (item) {
+            run.node.appendChild(el("li", { text: item[1] }));
+          } else {
+            run.node.textContent += (run.node.textContent ? "\n" : "") + line;
+          }
         });
-        if (!lines.length) {
-          return;
-        }
-        var isList = lines.every(function (line) {
-          return /^\s*[-*] /.test(line);
-        });
-        if (isList) {
-          nodes.push(
-            el(
-              "ul",
-              { className: "al-list" },
-              lines.map(function (line) {
-                return el("li", { text: line.replace(/^\s*[-*] /, "") });
-              })
-            )
-          );
-        } else {
-          nodes.push(el("p", { className: "al-text", text: lines.join("\n") }));
-        }
       });
     return nodes;
   }
