@@ -112,7 +112,7 @@ def test_history_keeps_only_the_newest_messages() -> None:
 
 
 def newest_first(events: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-    return reversed(events)
+    return list(reversed(events))
 
 
 def test_button_title_is_found_only_in_the_latest_bot_turn() -> None:
