@@ -32,8 +32,10 @@ AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 LABELS = json.loads((ROOT / "web" / "widget" / "labels.nl.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    # Module scope: the sync API keeps an event loop running in this thread until it
+    # stops, and later tests call asyncio.run().
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run 'make test' (it installs it)")
     with sync_playwright() as running:
