@@ -152,6 +152,7 @@ def test_user_text_is_shown_as_text_and_never_runs(browser: Browser) -> None:
     attacks = [
         '<img src=x onerror="window.__xss = 1">',
         "<script>window.__xss = 2</script>",
+        "**niet vet** en [geen link](https://example.org)",
     ]
     for attack in attacks:
         say(page, attack)
@@ -162,6 +163,8 @@ def test_user_text_is_shown_as_text_and_never_runs(browser: Browser) -> None:
         assert page.evaluate("window.__xss") is None
         assert page.locator("deep-chat #messages img").count() == 0
         assert page.locator("deep-chat #messages script").count() == 0
+        # no Markdown either: people's text is shown exactly as typed
+        assert page.locator("deep-chat .user-message strong, deep-chat .user-message a").count() == 0
         shown = bubbles(page)
         for attack in attacks:
             assert attack in shown

@@ -482,3 +482,26 @@ def test_a_new_tab_gets_the_conversation_from_the_server_and_sees_new_messages(
                 await client.close()
 
     run(scenario)
+
+
+def test_a_tab_that_starts_a_new_conversation_leaves_the_old_one(
+    domain: Domain, tmp_path: Path
+) -> None:
+    channel = AdvieslijnSocketIOInput(settings=widget_settings(tmp_path))
+
+    async def scenario() -> None:
+        async with serving(channel, domain) as server:
+            old, new = new_id(), new_id()
+            client = await Client().connect(server)
+            await client.session(old)
+            await client.session(new)
+            output = channel.get_output_channel()
+            assert output is not None
+            await output.send_response(old, {"text": "voor het oude gesprek"})
+            await output.send_response(new, {"text": "voor het nieuwe gesprek"})
+            await until(lambda: client.bot)
+            await asyncio.sleep(0.2)
+            assert client.bot == [{"text": "voor het nieuwe gesprek"}]
+            await client.close()
+
+    run(scenario)

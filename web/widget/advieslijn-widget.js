@@ -244,11 +244,14 @@
     return { role: role, html: box.outerHTML };
   };
 
-  Renderer.prototype.user = function (text) {
-    var box = el("div", { className: "al-message al-user-message" }, [
+  Renderer.prototype.userNode = function (text) {
+    return el("div", { className: "al-message al-user-message" }, [
       el("p", { className: "al-text", text: String(text) })
     ]);
-    return { role: "user", html: box.outerHTML };
+  };
+
+  Renderer.prototype.user = function (text) {
+    return { role: "user", html: this.userNode(text).outerHTML };
   };
 
   /* ---- the widget ---- */
@@ -357,6 +360,7 @@
         signals.newUserMessage.listener = function (body) {
           var message = body && body.messages && body.messages[0];
           if (message && typeof message.text === "string") {
+            self.showTypedAsText(message.text);
             self.sendUser(message.text, null);
           }
         };
@@ -546,8 +550,9 @@
   Widget.prototype.loadHistory = function () {
     var self = this;
     this.socket.timeout(10000).emit("history_request", {}, function (error, items) {
-      self.chat.clearMessages(false);
       if (!error && Array.isArray(items)) {
+        // the server's copy replaces what is on screen (a reconnect may have missed messages)
+        self.chat.clearMessages(false);
         self.showHistory(items);
       }
       self.ready = true;
@@ -565,21 +570,20 @@
 
   Widget.prototype.showHistory = function (items) {
     var self = this;
+    var shown = items.filter(function (item) {
+      return item && (item.sender === "user" || item.sender === "bot");
+    });
     var lastUser = -1;
-    items.forEach(function (item, index) {
-      if (item && item.sender === "user") {
+    shown.forEach(function (item, index) {
+      if (item.sender === "user") {
         lastUser = index;
       }
     });
-    var rendered = items
-      .filter(function (item) {
-        return item && (item.sender === "user" || item.sender === "bot");
-      })
-      .map(function (item, index) {
-        return item.sender === "user"
-          ? self.renderer.user(item.text)
-          : self.renderer.bot(item, index < lastUser);
-      });
+    var rendered = shown.map(function (item, index) {
+      return item.sender === "user"
+        ? self.renderer.user(item.text)
+        : self.renderer.bot(item, index < lastUser);
+    });
     rendered.forEach(function (message) {
       self.chat.addMessage(message);
     });
@@ -602,6 +606,25 @@
       this.chat.addMessage(this.renderer.user(item.message.text));
     } else if (item.message && typeof item.message === "object") {
       this.chat.addMessage(this.renderer.bot(item.message, false));
+    }
+  };
+
+  // deep-chat shows typed text as Markdown: show the literal text instead, as in the
+  // history and in the other tabs
+  Widget.prototype.showTypedAsText = function (text) {
+    var root = this.chat.shadowRoot;
+    var renderer = this.renderer;
+    function replace() {
+      var bubbles = root ? root.querySelectorAll(".message-bubble.user-message.text-message") : [];
+      var last = bubbles[bubbles.length - 1];
+      if (last && !last.querySelector(".al-message")) {
+        last.replaceChildren(renderer.userNode(text));
+        return true;
+      }
+      return false;
+    }
+    if (!replace()) {
+      window.setTimeout(replace, 0);
     }
   };
 
