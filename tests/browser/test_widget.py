@@ -164,7 +164,8 @@ def test_user_text_is_shown_as_text_and_never_runs(browser: Browser) -> None:
         assert page.locator("deep-chat #messages img").count() == 0
         assert page.locator("deep-chat #messages script").count() == 0
         # no Markdown either: people's text is shown exactly as typed
-        assert page.locator("deep-chat .user-message strong, deep-chat .user-message a").count() == 0
+        markdown = page.locator("deep-chat .user-message strong, deep-chat .user-message a")
+        assert markdown.count() == 0
         shown = bubbles(page)
         for attack in attacks:
             assert attack in shown

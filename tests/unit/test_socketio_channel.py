@@ -138,8 +138,9 @@ class Client:
         return self
 
     async def session(self, session_id: Any = None) -> str:
+        before = len(self.confirmed)
         await self.sio.emit("session_request", {"session_id": session_id})
-        await until(lambda: self.confirmed)
+        await until(lambda: len(self.confirmed) > before)
         return self.confirmed[-1]
 
     async def say(self, text: str, session_id: str | None = None) -> None:
