@@ -41,7 +41,7 @@ lint: install
 test: model web chromium validate lint
 	$(PY) -m pytest
 
-unit: install
+unit: install web
 	$(PY) -m pytest tests/unit
 
 browser: model web chromium
