@@ -8,17 +8,27 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install model run test validate lint unit integration eval benchmark clean telegram-webhook
+.PHONY: install model web chromium run test validate lint unit integration browser eval benchmark clean telegram-webhook
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh
 
 install: $(VENV)/.installed
 
+# The widget's browser code, from web/package-lock.json (npm ci when the lock changed).
+web/node_modules/.installed: web/package.json web/package-lock.json scripts/web_deps.sh
+	scripts/web_deps.sh
+
+web: web/node_modules/.installed
+
+# Debian's chromium for the browser tests (apt-get when /usr/bin/chromium is missing).
+chromium:
+	scripts/ensure_chromium.sh
+
 model: install
 	scripts/train_if_changed.sh
 
-run: model
+run: model web
 	$(PY) -m scripts.serve
 
 validate: install
@@ -28,11 +38,14 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: model validate lint
+test: model web chromium validate lint
 	$(PY) -m pytest
 
-unit: install
+unit: install web
 	$(PY) -m pytest tests/unit
+
+browser: model web chromium
+	$(PY) -m pytest tests/browser
 
 eval: model
 	$(PY) -m scripts.evaluate --verbose

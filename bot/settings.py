@@ -26,6 +26,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AVAILABILITY = ("presence", "always", "never")
 RATE = re.compile(r"^\d+/(second|minute|hour|day)$")
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:]+\](:\d{1,5})?$")
 
 # Secret name -> environment variable. Files in var/secrets/ carry the lower-case name.
 SECRET_VARIABLES = {
@@ -71,6 +72,8 @@ class ServerSettings:
     web_port: int
     console_port: int
     public_rasa_url: str
+    # Origins (scheme://host:port) of the web pages allowed to open the widget's socket.
+    widget_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,25 @@ def _handoff(reader: _Reader) -> HandoffSettings:
     )
 
 
+def _widget_origins(reader: _Reader, host: str, web_port: int) -> tuple[str, ...]:
+    """Return the origins allowed to open the widget's socket (default: the demo site)."""
+    raw: Any = reader.env.get("WIDGET_ORIGINS")
+    raw = raw.split(",") if isinstance(raw, str) else reader.section.get("widget_origins") or []
+    if not isinstance(raw, list) or not all(isinstance(o, str) for o in raw):
+        raise SettingsError(f"{reader.source}: 'widget_origins' must be a list of origins")
+    origins = [o.strip().rstrip("/") for o in raw if o.strip()]
+    for origin in origins:
+        if not ORIGIN.match(origin):
+            raise SettingsError(
+                f"{reader.source}: widget origin '{origin}' must look like https://example.nl"
+            )
+    if not origins:
+        origins = [f"http://{host}:{web_port}"]
+        if host in {"127.0.0.1", "localhost"}:
+            origins += [f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}"]
+    return tuple(dict.fromkeys(origins))
+
+
 def _secrets(env: Mapping[str, str], secret_dir: Path) -> Secrets:
     values: dict[str, str | None] = {}
     for name, variable in SECRET_VARIABLES.items():
@@ -317,6 +339,7 @@ def load_settings(
 
     host = server.text("host", "ADVIESLIJN_HOST", "127.0.0.1")
     rasa_port = server.number("rasa_port", "RASA_PORT", 5005, 1, 65535)
+    web_port = server.number("web_port", "WEB_PORT", 8080, 1, 65535)
     database_url = section("database").optional_text("url", "DATABASE_URL")
     limits, privacy = section("limits"), section("privacy")
     telegram, console = section("telegram"), section("console")
@@ -335,10 +358,11 @@ def load_settings(
             host=host,
             rasa_port=rasa_port,
             action_port=server.number("action_port", "ACTION_PORT", 5055, 1, 65535),
-            web_port=server.number("web_port", "WEB_PORT", 8080, 1, 65535),
+            web_port=web_port,
             console_port=server.number("console_port", "CONSOLE_PORT", 8000, 1, 65535),
             public_rasa_url=server.optional_text("public_rasa_url", "PUBLIC_RASA_URL")
             or f"http://{host}:{rasa_port}",
+            widget_origins=_widget_origins(server, host, web_port),
         ),
         database_url=database_url or f"sqlite:///{var_dir / 'advieslijn.db'}",
         handoff=_handoff(section("handoff")),

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "advieslijn.tar.gz"
 READY_TIMEOUT = 240.0
 # The processes of the advice line, in start order.
-ALL_SERVICES = ("actions", "rasa")
+ALL_SERVICES = ("actions", "rasa", "web")
 # Rate limits high enough for the evaluation, the benchmark and the tests, which send
 # many messages from one address; the security tests set their own.
 MEASUREMENT_LIMITS = {
@@ -69,6 +69,11 @@ class Stack:
     def action_url(self) -> str:
         """Action server."""
         return f"http://127.0.0.1:{self.settings.server.action_port}"
+
+    @property
+    def web_url(self) -> str:
+        """Demo website with the chat widget."""
+        return f"http://127.0.0.1:{self.settings.server.web_port}"
 
     @property
     def token(self) -> str:
@@ -131,6 +136,7 @@ def _services(stack: Stack, model: Path, endpoints: Path) -> dict[str, Service]:
             ],
             f"{stack.rasa_url}/status?token={stack.token}",
         ),
+        "web": Service([python, "-m", "bot.web"], f"{stack.web_url}/health"),
     }
 
 
@@ -268,6 +274,7 @@ def main() -> int:
                 f"  Rasa HTTP API:  http://{host}:{server.rasa_port}/status"
                 f"?token=<{var_dir}/secrets/rasa_token>\n"
                 f"  Action server:  http://{host}:{server.action_port}/health\n"
+                f"  Website widget: http://{host}:{server.web_port}/\n"
                 f"  Telegram:       http://{host}:{server.rasa_port}/webhooks/telegram/webhook"
                 f" ({_telegram_status(stack.settings)})\n"
                 f"  Logs:           {stack.log_dir}\n",

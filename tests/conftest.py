@@ -1,4 +1,4 @@
-"""Shared fixtures: project paths, the domain, the real catalogue and case-log databases."""
+"""Shared fixtures: project paths, the domain, the catalogue, case-log databases, the stack."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from bot.catalogue import Catalogue, load_catalogue
 from bot.db import Database, dispose_all, migrate, session_scope
 from bot.settings import Settings, get_settings
+from scripts.serve import MEASUREMENT_LIMITS, Stack, free_port, running_stack
+from tests.fakes.telegram_api import FakeTelegramApi, running_telegram_api
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +37,43 @@ def domain() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     return load_catalogue(ROOT / "catalogue" / "catalogue.yml")
+
+
+# The secret the shared stack's Telegram channel expects in every update.
+TELEGRAM_SECRET = "stack-secret_" + "T" * 24
+
+
+@pytest.fixture(scope="session")
+def telegram_api() -> Iterator[FakeTelegramApi]:
+    """The Bot API stand-in the shared stack's Telegram channel talks to."""
+    with running_telegram_api() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegramApi
+) -> Iterator[Stack]:
+    """The action server, the Rasa server with the trained model and the demo website.
+
+    Started once per test session and shared by the integration and browser tests. Its
+    Telegram channel talks to the Bot API stand-in, and an adviser is always available,
+    so the escalation tests reach the live queue.
+    """
+    base = tmp_path_factory.mktemp("stack")
+    with running_stack(
+        var_dir=base / "var",
+        ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port(), "WEB_PORT": free_port()},
+        services=("actions", "rasa", "web"),
+        extra_env={
+            **MEASUREMENT_LIMITS,
+            **telegram_api.env,
+            "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+            "ADVIESLIJN_AVAILABILITY": "always",
+            "ADVIESLIJN_ALWAYS_OPEN": "true",
+        },
+    ) as running:
+        yield running
 
 
 # --- databases: every case-log test runs on SQLite and on PostgreSQL -----------------

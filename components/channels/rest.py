@@ -18,11 +18,20 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.telegram import chat_id_of
+from bot.channels.widget import valid_session_id
 from components.channels.guard import ChannelGuard
 
-# A REST client names its conversation, but never one of another channel's
-# ("telegram-<chat id>"), so it cannot read or write a teacher's chat.
-SENDER_ID = re.compile(r"^(?!telegram-)[\w.:@-]{1,128}$")
+SENDER_ID = re.compile(r"^[\w.:@-]{1,128}$")
+
+
+def belongs_to_another_channel(sender: str) -> bool:
+    """Whether a conversation id is one a teacher's chat or a widget conversation has.
+
+    A REST client names its conversation, but never one of theirs, so it cannot read
+    or write a teacher's chat or a youth worker's widget conversation.
+    """
+    return chat_id_of(sender) is not None or valid_session_id(sender)
 
 
 def error(status: int, message: str, **headers: str) -> HTTPResponse:

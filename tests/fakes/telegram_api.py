@@ -26,10 +26,21 @@ from urllib.parse import parse_qsl
 TOKEN = "123456789:TEST-fake-bot-token_abcdefghijk"
 PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)$")
 TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough",
-    "del": "strikethrough", "code": "code", "pre": "pre", "a": "text_link",
-    "blockquote": "blockquote", "tg-spoiler": "spoiler", "span": "spoiler",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "code": "code",
+    "pre": "pre",
+    "a": "text_link",
+    "blockquote": "blockquote",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
 }
 TAG = re.compile(r"<(/?)([a-zA-Z-]+)((?:\s[^<>]*)?)>")
 ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
@@ -225,8 +236,12 @@ class FakeTelegramApi:
         return handler(params)
 
     def _getMe(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        return {"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "Advieslijn",
-                "username": "advieslijn_test_bot"}
+        return {
+            "id": int(self.token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "Advieslijn",
+            "username": "advieslijn_test_bot",
+        }
 
     def _sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
         chat_id = params.get("chat_id")
@@ -263,9 +278,13 @@ class FakeTelegramApi:
         with self._lock:
             self._message_id += 1
             message_id = self._message_id
-        return {"message_id": message_id, "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
-                "text": visible, "entities": entities}
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "text": visible,
+            "entities": entities,
+        }
 
     def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
         if not params.get("callback_query_id"):
@@ -296,8 +315,11 @@ class FakeTelegramApi:
             "pending_update_count": 0,
         }
         if info["url"]:
-            info.update(max_connections=40, ip_address="127.0.0.1",
-                        allowed_updates=self.webhook.get("allowed_updates") or [])
+            info.update(
+                max_connections=40,
+                ip_address="127.0.0.1",
+                allowed_updates=self.webhook.get("allowed_updates") or [],
+            )
         return info
 
     # -- the server ----------------------------------------------------------------
@@ -332,7 +354,9 @@ class FakeTelegramApi:
                     result = fake.answer(token, method, params)
                 except ApiError as exc:
                     body: dict[str, Any] = {
-                        "ok": False, "error_code": exc.code, "description": exc.description
+                        "ok": False,
+                        "error_code": exc.code,
+                        "description": exc.description,
                     }
                     if exc.retry_after is not None:
                         body["parameters"] = {"retry_after": exc.retry_after}
@@ -378,8 +402,13 @@ _update_ids = iter(range(700_000_000, 800_000_000))
 
 
 def _user(chat_id: int) -> dict[str, Any]:
-    return {"id": chat_id, "is_bot": False, "first_name": "Sanne", "username": "juf_sanne",
-            "language_code": "nl"}
+    return {
+        "id": chat_id,
+        "is_bot": False,
+        "first_name": "Sanne",
+        "username": "juf_sanne",
+        "language_code": "nl",
+    }
 
 
 def _private(chat_id: int) -> dict[str, Any]:
@@ -389,8 +418,11 @@ def _private(chat_id: int) -> dict[str, Any]:
 def message_update(chat_id: int, text: str, **extra: Any) -> dict[str, Any]:
     """A text message in a private chat."""
     message: dict[str, Any] = {
-        "message_id": next(_update_ids) % 100000, "from": _user(chat_id),
-        "chat": _private(chat_id), "date": int(time.time()), "text": text,
+        "message_id": next(_update_ids) % 100000,
+        "from": _user(chat_id),
+        "chat": _private(chat_id),
+        "date": int(time.time()),
+        "text": text,
     }
     if text.startswith("/"):
         command = text.split()[0]
@@ -411,9 +443,16 @@ def sticker_update(chat_id: int) -> dict[str, Any]:
     update = message_update(chat_id, "")
     del update["message"]["text"]
     update["message"]["sticker"] = {
-        "file_id": "CAACAgIAAxkBAAEBQ2Zl", "file_unique_id": "AgADxQADVp29Cg", "type": "regular",
-        "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "👍",
-        "set_name": "HotCherry", "file_size": 23456,
+        "file_id": "CAACAgIAAxkBAAEBQ2Zl",
+        "file_unique_id": "AgADxQADVp29Cg",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": "👍",
+        "set_name": "HotCherry",
+        "file_size": 23456,
     }
     return update
 
@@ -422,10 +461,20 @@ def photo_update(chat_id: int, caption: str | None = None) -> dict[str, Any]:
     update = message_update(chat_id, "")
     del update["message"]["text"]
     update["message"]["photo"] = [
-        {"file_id": "AgACAgQAAxkBAAIBY2", "file_unique_id": "AQADBa0xG", "file_size": 1234,
-         "width": 90, "height": 67},
-        {"file_id": "AgACAgQAAxkBAAIBY3", "file_unique_id": "AQADBa0xH", "file_size": 54321,
-         "width": 800, "height": 600},
+        {
+            "file_id": "AgACAgQAAxkBAAIBY2",
+            "file_unique_id": "AQADBa0xG",
+            "file_size": 1234,
+            "width": 90,
+            "height": 67,
+        },
+        {
+            "file_id": "AgACAgQAAxkBAAIBY3",
+            "file_unique_id": "AQADBa0xH",
+            "file_size": 54321,
+            "width": 800,
+            "height": 600,
+        },
     ]
     if caption is not None:
         update["message"]["caption"] = caption
@@ -439,20 +488,41 @@ def group_message_update(chat_id: int, user_id: int, text: str) -> dict[str, Any
 
 
 def channel_post_update(chat_id: int, text: str) -> dict[str, Any]:
-    return {"update_id": next(_update_ids), "channel_post": {
-        "message_id": 7, "sender_chat": {"id": chat_id, "title": "Nieuws", "type": "channel"},
-        "chat": {"id": chat_id, "title": "Nieuws", "type": "channel"},
-        "date": int(time.time()), "text": text}}
+    return {
+        "update_id": next(_update_ids),
+        "channel_post": {
+            "message_id": 7,
+            "sender_chat": {"id": chat_id, "title": "Nieuws", "type": "channel"},
+            "chat": {"id": chat_id, "title": "Nieuws", "type": "channel"},
+            "date": int(time.time()),
+            "text": text,
+        },
+    }
 
 
 def callback_update(chat_id: int, data: str, sent: Sent | None = None) -> dict[str, Any]:
     """A press on an inline button of a message the bot sent (``sent``)."""
-    message: dict[str, Any] = {"message_id": 42, "from": {"id": 123456789, "is_bot": True,
-                               "first_name": "Advieslijn", "username": "advieslijn_test_bot"},
-                               "chat": _private(chat_id), "date": int(time.time()),
-                               "text": sent.text if sent else "..."}
+    message: dict[str, Any] = {
+        "message_id": 42,
+        "from": {
+            "id": 123456789,
+            "is_bot": True,
+            "first_name": "Advieslijn",
+            "username": "advieslijn_test_bot",
+        },
+        "chat": _private(chat_id),
+        "date": int(time.time()),
+        "text": sent.text if sent else "...",
+    }
     if sent is not None and sent.reply_markup:
         message["reply_markup"] = sent.reply_markup
-    return {"update_id": next(_update_ids), "callback_query": {
-        "id": str(next(_update_ids) * 1000 + 17), "from": _user(chat_id), "message": message,
-        "chat_instance": "-4876581201936258340", "data": data}}
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_update_ids) * 1000 + 17),
+            "from": _user(chat_id),
+            "message": message,
+            "chat_instance": "-4876581201936258340",
+            "data": data,
+        },
+    }

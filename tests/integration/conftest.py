@@ -1,47 +1,18 @@
-"""A real action server and Rasa server with the trained model, shared by the integration tests."""
+"""Helpers for the integration tests; the stack fixture lives in tests/conftest.py."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
 
-from scripts.serve import MEASUREMENT_LIMITS, Stack, free_port, running_stack
-from tests.fakes.telegram_api import FakeTelegramApi, running_telegram_api
+from scripts.serve import Stack
+from tests.conftest import TELEGRAM_SECRET
 
-# The secret the shared stack's Telegram channel expects in every update.
-TELEGRAM_SECRET = "stack-secret_" + "T" * 24
-
-
-@pytest.fixture(scope="session")
-def telegram_api() -> Iterator[FakeTelegramApi]:
-    """The Bot API stand-in the shared stack's Telegram channel talks to."""
-    with running_telegram_api() as api:
-        yield api
-
-
-@pytest.fixture(scope="session")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegramApi
-) -> Iterator[Stack]:
-    base = tmp_path_factory.mktemp("stack")
-    with running_stack(
-        var_dir=base / "var",
-        ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
-        extra_env={
-            **MEASUREMENT_LIMITS,
-            **telegram_api.env,
-            "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
-            # An adviser is always there: the escalation tests reach the live queue.
-            "ADVIESLIJN_AVAILABILITY": "always",
-            "ADVIESLIJN_ALWAYS_OPEN": "true",
-        },
-    ) as running:
-        yield running
-
+__all__ = ["TELEGRAM_SECRET", "Conversation", "customs", "texts", "tracker"]
 
 Conversation = Callable[[str], list[dict[str, Any]]]
 

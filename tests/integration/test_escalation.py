@@ -144,6 +144,7 @@ def test_only_offered_payloads_count_as_buttons(stack: Stack, chat: tuple[str, S
         (b'{"sender": "x"}', 400),
         (b'{"sender": "", "message": "hoi"}', 400),
         (b'{"sender": "telegram-12345", "message": "hoi"}', 400),
+        (b'{"sender": "4f1c2e7a9b3d4c1e8f0a1b2c3d4e5f6a", "message": "hoi"}', 400),
         (b'{"sender": "x", "message": 42}', 400),
         (b'{"sender": "x", "message": "' + b"a" * 70_000 + b'"}', 413),
     ],

@@ -248,7 +248,12 @@ def test_urgent_message_is_bold() -> None:
 RESOURCES = {
     "type": "resources",
     "items": [
-        {"id": "a", "title": "JEPzine <online>", "kind": "jepzine", "url": "https://x.nl/a?b=1&c=2"},
+        {
+            "id": "a",
+            "title": "JEPzine <online>",
+            "kind": "jepzine",
+            "url": "https://x.nl/a?b=1&c=2",
+        },
         {"id": "b", "title": "Training OMEI", "kind": "training", "url": "https://x.nl/omei"},
     ],
 }
@@ -275,8 +280,10 @@ def test_resources_missing_from_the_text_are_added_once() -> None:
 
 
 def test_adviser_message_shows_the_name_above_the_text() -> None:
-    message = {"text": "Hoi, ik ben Anna. Vertel <gerust> meer.",
-               "custom": {"type": "adviser", "name": "Anna & co"}}
+    message = {
+        "text": "Hoi, ik ben Anna. Vertel <gerust> meer.",
+        "custom": {"type": "adviser", "name": "Anna & co"},
+    }
     [plain] = render_message(message)
     assert visible(plain)[0] == "Anna & co\nHoi, ik ben Anna. Vertel <gerust> meer."
     [labelled] = render_message(message, adviser_label="Anna & co (adviseur)")

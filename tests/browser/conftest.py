@@ -1,0 +1,88 @@
+"""Debian's chromium, driven by Playwright, against the running stack (tests/conftest.py).
+
+Every test gets a fresh browser with a fresh user data directory; its tabs share that
+profile's storage, as tabs of one browser do. No browser is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+
+from scripts.serve import Stack
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+LABELS = json.loads((ROOT / "web" / "widget" / "labels.nl.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    # Module scope: the sync API keeps an event loop running in this thread until it
+    # stops, and later tests call asyncio.run().
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: run 'make test' (it installs it)")
+    with sync_playwright() as running:
+        yield running
+
+
+class Browser:
+    """One fresh browser profile; ``tab()`` opens the demo page in a new tab."""
+
+    def __init__(self, context: BrowserContext, stack: Stack) -> None:
+        self.context = context
+        self.stack = stack
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+    def tab(self) -> Page:
+        page = self.context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: self.errors.append(message.text) if message.type == "error" else None,
+        )
+
+        def refuse(dialog: Any) -> None:
+            self.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", refuse)
+        page.goto(self.stack.web_url + "/")
+        page.wait_for_function("() => window.advieslijnWidget !== undefined", timeout=20_000)
+        return page
+
+
+@pytest.fixture
+def browser(
+    playwright: Playwright, stack: Stack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")),
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        headless=True,
+        viewport={"width": 1100, "height": 850},
+        locale="nl-NL",
+    )
+    context.set_default_timeout(20_000)
+    try:
+        yield Browser(context, stack)
+    finally:
+        context.close()
