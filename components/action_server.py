@@ -18,6 +18,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import privacy
 from bot.settings import get_settings
 
 SECRET_HEADER = "X-Advieslijn-Action-Secret"
@@ -45,6 +46,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     settings = get_settings()
     app = build_app(settings.secrets.require("action_secret"))
+    # The actions de-identify text for the case log: build the model before the
+    # server reports ready, not in the first escalation.
+    privacy.warm_up().join()
     app.run(
         host=settings.server.host,
         port=settings.server.action_port,

@@ -89,9 +89,9 @@ class AdvieslijnRestInput(InputChannel):
                 return body
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not SENDER_ID.match(sender):
-                return error(
-                    400, "'sender' must be 1-128 letters, digits or . : @ _ - (not telegram-...)"
-                )
+                return error(400, "'sender' must be 1-128 letters, digits or . : @ _ -")
+            if belongs_to_another_channel(sender):
+                return error(400, "'sender' names a conversation of another channel")
             if not isinstance(text, str):
                 return error(400, "'message' must be a text")
             wait = guard.retry_after(sender, client_address(request))
