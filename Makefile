@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install model web chromium run test validate lint unit integration browser eval benchmark clean telegram-webhook
+.PHONY: install model web chromium run test validate lint audit unit integration browser eval benchmark clean telegram-webhook
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh
@@ -38,8 +38,14 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: model web chromium validate lint
+test: model web chromium validate lint audit
 	$(PY) -m pytest
+
+# Dependency audit of the lock files (see README "Dependency audit"); PIP_AUDIT may name
+# a pip-audit executable installed in its own venv.
+PIP_AUDIT ?=
+audit: install
+	$(PY) -m scripts.audit $(if $(PIP_AUDIT),--pip-audit $(PIP_AUDIT))
 
 unit: install web
 	$(PY) -m pytest tests/unit
