@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install model run test validate lint unit integration eval benchmark clean
+.PHONY: install model run test validate lint unit integration eval benchmark clean adviser
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh
@@ -20,6 +20,14 @@ model: install
 
 run: model
 	$(PY) -m scripts.serve
+
+# Create or reset an adviser account of the console (asks for the password; scripts
+# set ADVISER_PASSWORD):  make adviser ADVISER=anna NAME="Anna de Vries" ROLE=coordinator
+ROLE ?= adviser
+adviser: install
+	@test -n "$(ADVISER)" || { echo "usage: make adviser ADVISER=<username> NAME='<display name>' [ROLE=adviser|coordinator]" >&2; exit 2; }
+	@test -n "$(NAME)" || { echo "usage: make adviser ADVISER=<username> NAME='<display name>' [ROLE=adviser|coordinator]" >&2; exit 2; }
+	$(PY) -m bot.console.admin add "$(ADVISER)" --name "$(NAME)" --role "$(ROLE)"
 
 validate: install
 	$(PY) -m rasa data validate --fail-on-warnings --domain domain.yml --data data --config config.yml

@@ -96,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with running_stack(
             var_dir=base / "var",
             ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
+            services=("actions", "rasa"),
             extra_env=MEASUREMENT_LIMITS,
         ) as stack:
             print(f"ready after start (model load): {time.perf_counter() - start:.1f} s")

@@ -172,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             running_stack(
                 var_dir=Path(tmp) / "var",
                 ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
+                services=("actions", "rasa"),
                 extra_env=MEASUREMENT_LIMITS,
             ) as stack,
         ):

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "advieslijn.tar.gz"
 READY_TIMEOUT = 240.0
 # The processes of the advice line, in start order.
-ALL_SERVICES = ("actions", "rasa")
+ALL_SERVICES = ("actions", "rasa", "console")
 # Rate limits high enough for the evaluation, the benchmark and the tests, which send
 # many messages from one address; the security tests set their own.
 MEASUREMENT_LIMITS = {
@@ -68,6 +68,11 @@ class Stack:
     def action_url(self) -> str:
         """Action server."""
         return f"http://127.0.0.1:{self.settings.server.action_port}"
+
+    @property
+    def console_url(self) -> str:
+        """Adviser console."""
+        return f"http://127.0.0.1:{self.settings.server.console_port}"
 
     @property
     def token(self) -> str:
@@ -130,6 +135,7 @@ def _services(stack: Stack, model: Path, endpoints: Path) -> dict[str, Service]:
             ],
             f"{stack.rasa_url}/status?token={stack.token}",
         ),
+        "console": Service([python, "-m", "bot.console"], f"{stack.console_url}/healthz"),
     }
 
 
@@ -261,6 +267,8 @@ def main() -> int:
                 f"  Rasa HTTP API:  http://{host}:{server.rasa_port}/status"
                 f"?token=<{var_dir}/secrets/rasa_token>\n"
                 f"  Action server:  http://{host}:{server.action_port}/health\n"
+                f"  Adviser console: http://{host}:{server.console_port}/ "
+                "(accounts: make adviser ADVISER=<name> NAME='<display name>')\n"
                 f"  Logs:           {stack.log_dir}\n",
                 flush=True,
             )

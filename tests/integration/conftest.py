@@ -16,7 +16,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("stack")
     with running_stack(
         var_dir=base / "var",
-        ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
+        ports={
+            "RASA_PORT": free_port(),
+            "ACTION_PORT": free_port(),
+            "CONSOLE_PORT": free_port(),
+        },
         extra_env=MEASUREMENT_LIMITS,
     ) as running:
         yield running
