@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.caselog.models import Adviser, Role
@@ -78,11 +79,12 @@ def run(
         settings = load_settings(environ=environ)
     except SettingsError as exc:
         raise AdminError(str(exc)) from exc
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
     try:
+        database = Database(settings.database_url)  # creates the folder of a SQLite file
         migrate(settings.database_url)
-    except (SQLAlchemyError, OSError) as exc:
-        raise AdminError(f"the database at {settings.database_url} cannot be used: {exc}") from exc
-    database = Database(settings.database_url)
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        raise AdminError(f"the database at {shown} cannot be used: {exc}") from exc
     try:
         with database.session_scope() as db:
             if args.command == "list":
