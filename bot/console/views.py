@@ -65,6 +65,7 @@ logger = logging.getLogger(__name__)
 blueprint = Blueprint("console", __name__)
 
 MAX_REPLY = 2000
+MAX_ID = 2**31 - 1  # database integer ids; larger numbers match nothing
 MAX_NOTE = 5000
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
@@ -92,7 +93,7 @@ def login_required(*, poll: bool = False) -> Callable[[F], F]:
                     return jsonify({"error": "login", "login": url_for("console.login")}), 401
                 if expired:
                     flash(state().labels.message("session_expired"), "warning")
-                target = request.full_path if request.method == "GET" else None
+                target = request.full_path.rstrip("?") if request.method == "GET" else None
                 return redirect(url_for("console.login", next=target))
             g.adviser_id = uid
             return view(*args, **kwargs)
@@ -349,7 +350,7 @@ def case_page(reference: str) -> ResponseReturnValue:
 def case_poll(reference: str) -> ResponseReturnValue:
     """Return the case's audit-trail entries after ``?after=<id>`` and its state, as JSON."""
     try:
-        after = max(0, int(request.args.get("after", "0")))
+        after = min(MAX_ID, max(0, int(request.args.get("after", "0")[:20])))
     except ValueError:
         return jsonify({"error": "after must be a number"}), 400
     labels, now = state().labels, clock()
@@ -610,8 +611,10 @@ def close(reference: str) -> ResponseReturnValue:
 def reassign(reference: str) -> ResponseReturnValue:
     """Give the case to another adviser (coordinators); a live chat hears who is there now."""
     try:
-        target_id = int(request.form.get("adviser", ""))
+        target_id = int(request.form.get("adviser", "")[:20])
     except ValueError:
+        target_id = 0
+    if not 0 < target_id <= MAX_ID:
         target_id = 0
     with state().database.session_scope() as db:
         viewer = me(db)

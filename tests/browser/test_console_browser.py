@@ -105,12 +105,18 @@ def test_the_console_in_chromium(console_stack: Stack, database: Database, brows
     page = context.new_page()
     dialogs: list[str] = []
     problems: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.on(
-        "console",
-        lambda m: problems.append(f"{m.text} {m.location}") if m.type == "error" else 0,
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            problems.append(f"{message.text} {message.location}")
+
+    page.on("dialog", on_dialog)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
 
     # Log in with the keyboard.
     page.goto(console_stack.console_url + "/")

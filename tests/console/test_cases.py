@@ -101,6 +101,9 @@ def test_a_coordinator_sees_every_case_and_reassigns(
     # A plain adviser may not reassign.
     forbidden = anna.post(f"/zaken/{reference}/overdragen", {"adviser": str(accounts.ids["bram"])})
     assert forbidden.status_code == 403
+    for nonsense in ("", "abc", str(10**30), "-1"):
+        chris.post(f"/zaken/{reference}/overdragen", {"adviser": nonsense})
+        assert case_of(database, reference).assigned_adviser_id == accounts.ids["anna"]
     chris.post(f"/zaken/{reference}/overdragen", {"adviser": str(accounts.ids["bram"])})
     assert case_of(database, reference).assigned_adviser_id == accounts.ids["bram"]
     assert bram.get(f"/zaken/{reference}").status_code == 200
@@ -386,6 +389,8 @@ def test_the_case_poll_returns_only_newer_entries_and_the_state(
     assert newer["events"][1]["actor"] == "Anna"
     assert newer["state"] != first["state"] and newer["status_label"] == "In behandeling"
     assert browser.get(f"/api/zaken/{reference}/events?after=x").status_code == 400
+    huge = browser.get(f"/api/zaken/{reference}/events?after={10**30}")
+    assert huge.status_code == 200 and huge.get_json()["events"] == []
 
 
 def test_user_messages_in_the_trail_show_in_the_conversation_in_order(

@@ -120,10 +120,9 @@ def test_live_handoff_from_the_chat_to_the_console_and_back(
     started = stack.webhook(sender, "ik wil een adviseur")
     assert {"type": "handoff", "stage": "started"} in customs(started)
     stack.webhook(sender, "ik ben docent op een middelbare school in Utrecht")
-    asked = stack.webhook(sender, "deze week graag")
-    chat_button = next(
-        b["payload"] for m in asked for b in m.get("buttons", []) if "chat" in b["payload"]
-    )
+    asked: list[dict[str, Any]] = stack.webhook(sender, "deze week graag")
+    buttons = [b for m in asked for b in m.get("buttons", [])]
+    chat_button = next(b["payload"] for b in buttons if "chat" in b["payload"])
 
     console = Console(stack.console_url)
     console.login("anna", PASSWORD)
