@@ -148,7 +148,7 @@ def create_app(
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
     return app
 
 
@@ -195,7 +195,8 @@ def _csrf_error(error: CSRFError) -> tuple[Any, int]:
     return render_template("error.html", status=400, message=message), 400
 
 
-def _http_error(error: HTTPException) -> tuple[Any, int]:
+def http_error(error: HTTPException) -> tuple[Any, int]:
+    """Answer an HTTP error with a Dutch page (or JSON for the polls)."""
     status = error.code or 500
     messages = {
         403: "Je hebt geen toegang tot deze pagina of zaak.",

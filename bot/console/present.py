@@ -180,7 +180,10 @@ def abilities(case: Case, viewer: Adviser) -> Abilities:
     in_hand = case.assigned_adviser_id is not None
     live_mine = open_ and bool(case.live) and assigned_to_me and in_hand
     statuses: tuple[str, ...] = ()
-    if open_ and owner:
+    # While the conversation is live the bot is paused: the status changes when the
+    # adviser hands the conversation back (or closes), never leaving a chat stuck.
+    settled = open_ and owner and not case.live
+    if settled:
         statuses = tuple(
             s
             for s in (c.value for c in CaseStatus)
@@ -195,8 +198,7 @@ def abilities(case: Case, viewer: Adviser) -> Abilities:
         hand_back=open_ and bool(case.live) and owner and in_hand,
         announce=live_mine,
         note=open_ and service.can_view(viewer, case),
-        follow_up=open_
-        and owner
+        follow_up=settled
         and case.status in (CaseStatus.CLAIMED.value, CaseStatus.FOLLOW_UP.value),
         statuses=statuses,
         close=open_ and owner,

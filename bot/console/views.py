@@ -39,6 +39,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import Forbidden
 
 from bot.caselog import service
 from bot.caselog.contacts import Contact, ContactError
@@ -47,6 +48,7 @@ from bot.catalogue import Catalogue, CatalogueError
 from bot.console import accounts
 from bot.console.app import (
     current_adviser_id,
+    http_error,
     load_adviser,
     note_presence,
     start_session,
@@ -181,6 +183,24 @@ def queue_data(db: Session, viewer: Adviser) -> dict[str, Any]:
         "online": online,
         "updated": now.time(now.now),
     }
+
+
+@blueprint.errorhandler(service.CaseError)
+def case_error(error: service.CaseError) -> ResponseReturnValue:
+    """Refuse a change the case no longer allows (it changed meanwhile): say so, go back."""
+    logger.info("refused change: %s", error)
+    flash(message("not_possible"), "error")
+    reference = (request.view_args or {}).get("reference")
+    if reference:
+        return back_to(str(reference))
+    return redirect(url_for("console.queue"), code=303)
+
+
+@blueprint.errorhandler(service.NotAllowedError)
+def not_allowed(error: service.NotAllowedError) -> ResponseReturnValue:
+    """Answer 403 when the service refuses the viewer."""
+    logger.warning("refused: %s", error)
+    return http_error(Forbidden())
 
 
 # --- login and logout ------------------------------------------------------------------

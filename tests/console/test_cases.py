@@ -304,6 +304,21 @@ def test_hand_back_when_the_engine_is_down_keeps_the_case_live(
     assert case.is_open and case.live  # closing a live case hands back first
 
 
+def test_a_live_case_changes_status_only_after_the_hand_back(
+    browser: Browser, accounts: Accounts, make_case: CaseMaker, database: Database
+) -> None:
+    reference = make_case(help_mode=HelpMode.CHAT, live=True)
+    browser.login("anna")
+    browser.post(f"/zaken/{reference}/oppakken")
+    page = browser.get(f"/zaken/{reference}").get_data(as_text=True)
+    assert 'id="status-to"' not in page and 'id="follow-up-on"' not in page
+    assert "nadat je het gesprek hebt teruggegeven" in page
+    browser.post(f"/zaken/{reference}/status", {"status": "waiting_callback"})
+    browser.post(f"/zaken/{reference}/opvolging", {"on": "2999-01-01"})
+    case = case_of(database, reference)
+    assert case.status == "claimed" and case.follow_up_on is None
+
+
 def test_replies_only_go_to_live_cases(
     browser: Browser, accounts: Accounts, make_case: CaseMaker, database: Database
 ) -> None:
