@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install model web chromium run test validate lint audit unit integration browser eval benchmark clean telegram-webhook
+.PHONY: install model web chromium run test validate lint audit unit integration browser eval benchmark clean telegram-webhook adviser
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh
@@ -30,6 +30,14 @@ model: install
 
 run: model web
 	$(PY) -m scripts.serve
+
+# Create or reset an adviser account of the console (asks for the password; scripts
+# set ADVISER_PASSWORD):  make adviser ADVISER=anna NAME="Anna de Vries" ROLE=coordinator
+ROLE ?= adviser
+adviser: install
+	@test -n "$(ADVISER)" || { echo "usage: make adviser ADVISER=<username> NAME='<display name>' [ROLE=adviser|coordinator]" >&2; exit 2; }
+	@test -n "$(NAME)" || { echo "usage: make adviser ADVISER=<username> NAME='<display name>' [ROLE=adviser|coordinator]" >&2; exit 2; }
+	$(PY) -m bot.console.admin add "$(ADVISER)" --name "$(NAME)" --role "$(ROLE)"
 
 validate: install
 	$(PY) -m rasa data validate --fail-on-warnings --domain domain.yml --data data --config config.yml

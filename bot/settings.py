@@ -128,6 +128,7 @@ class ConsoleSettings:
     max_failed_logins: int
     lockout_minutes: int
     cookie_secure: bool
+    login_rate: str = "10/minute"  # login attempts per client address
 
 
 @dataclass(frozen=True)
@@ -402,9 +403,20 @@ def load_settings(
                 "lockout_minutes", "CONSOLE_LOCKOUT_MINUTES", 15, 1, 24 * 60
             ),
             cookie_secure=console.flag("cookie_secure", "CONSOLE_COOKIE_SECURE", True),
+            login_rate=console.rate("login_rate", "CONSOLE_LOGIN_RATE", "10/minute"),
         ),
         secrets=_secrets(env, var_dir / "secrets"),
     )
+
+
+# A new adviser's password for scripts (``make adviser``); people type it at the prompt.
+ADVISER_PASSWORD_VARIABLE = "ADVISER_PASSWORD"
+
+
+def adviser_password(environ: Mapping[str, str] | None = None) -> str | None:
+    """Return the password ``make adviser`` sets from the environment, if one is given."""
+    env = os.environ if environ is None else environ
+    return env.get(ADVISER_PASSWORD_VARIABLE) or None
 
 
 def ensure_secret_files(var_dir: Path, environ: Mapping[str, str] | None = None) -> None:

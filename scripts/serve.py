@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "advieslijn.tar.gz"
 READY_TIMEOUT = 240.0
 # The processes of the advice line, in start order.
-ALL_SERVICES = ("actions", "rasa", "web")
+ALL_SERVICES = ("actions", "rasa", "web", "console")
 # Rate limits high enough for the evaluation, the benchmark and the tests, which send
 # many messages from one address; the security tests set their own.
 MEASUREMENT_LIMITS = {
@@ -74,6 +74,11 @@ class Stack:
     def web_url(self) -> str:
         """Demo website with the chat widget."""
         return f"http://127.0.0.1:{self.settings.server.web_port}"
+
+    @property
+    def console_url(self) -> str:
+        """Adviser console."""
+        return f"http://127.0.0.1:{self.settings.server.console_port}"
 
     @property
     def token(self) -> str:
@@ -137,6 +142,7 @@ def _services(stack: Stack, model: Path, endpoints: Path) -> dict[str, Service]:
             f"{stack.rasa_url}/status?token={stack.token}",
         ),
         "web": Service([python, "-m", "bot.web"], f"{stack.web_url}/health"),
+        "console": Service([python, "-m", "bot.console"], f"{stack.console_url}/healthz"),
     }
 
 
@@ -277,6 +283,8 @@ def main() -> int:
                 f"  Website widget: http://{host}:{server.web_port}/\n"
                 f"  Telegram:       http://{host}:{server.rasa_port}/webhooks/telegram/webhook"
                 f" ({_telegram_status(stack.settings)})\n"
+                f"  Adviser console: http://{host}:{server.console_port}/ "
+                "(accounts: make adviser ADVISER=<name> NAME='<display name>')\n"
                 f"  Logs:           {stack.log_dir}\n",
                 flush=True,
             )

@@ -54,7 +54,7 @@ def telegram_api() -> Iterator[FakeTelegramApi]:
 def stack(
     tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegramApi
 ) -> Iterator[Stack]:
-    """The action server, the Rasa server with the trained model and the demo website.
+    """The action server, Rasa with the trained model, the demo website and the console.
 
     Started once per test session and shared by the integration and browser tests. Its
     Telegram channel talks to the Bot API stand-in, and an adviser is always available,
@@ -63,14 +63,22 @@ def stack(
     base = tmp_path_factory.mktemp("stack")
     with running_stack(
         var_dir=base / "var",
-        ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port(), "WEB_PORT": free_port()},
-        services=("actions", "rasa", "web"),
+        ports={
+            "RASA_PORT": free_port(),
+            "ACTION_PORT": free_port(),
+            "WEB_PORT": free_port(),
+            "CONSOLE_PORT": free_port(),
+        },
+        services=("actions", "rasa", "web", "console"),
         extra_env={
             **MEASUREMENT_LIMITS,
             **telegram_api.env,
             "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
             "ADVIESLIJN_AVAILABILITY": "always",
             "ADVIESLIJN_ALWAYS_OPEN": "true",
+            # requests sends no Secure cookie over http; a browser does on localhost
+            # (tests/browser/test_console_browser.py keeps the secure default).
+            "CONSOLE_COOKIE_SECURE": "false",
         },
     ) as running:
         yield running

@@ -103,6 +103,7 @@ class EventKind(str, Enum):
     REASSIGNED = "reassigned"
     HANDED_BACK = "handed_back"
     CONTACT_ERASED = "contact_erased"
+    CONTACT_VIEWED = "contact_viewed"
     CLOSED = "closed"
 
 
@@ -121,6 +122,8 @@ class Adviser(Base):
     locked_until: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
     last_seen_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    # Console sessions carry this number; raising it (logout, new password) ends them all.
+    session_epoch: Mapped[int] = Column(Integer, nullable=False, default=0)
 
     @property
     def is_coordinator(self) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.caselog.contacts import Contact, ContactCipher
@@ -316,9 +316,22 @@ def _set_status(
 
 
 def claim(session: Session, *, case: Case, adviser: Adviser) -> None:
-    """Take a waiting case."""
+    """Take a waiting case (of two advisers who click at once, one gets it)."""
     require_view(adviser, case)
     if case.assigned_adviser_id not in (None, adviser.id):
+        raise CaseError(f"case {case.reference} is already claimed")
+    # Conditional update: another session may have claimed it since this one read it.
+    taken = session.execute(
+        update(Case)
+        .where(
+            Case.id == case.id,
+            or_(Case.assigned_adviser_id.is_(None), Case.assigned_adviser_id == adviser.id),
+        )
+        .values(assigned_adviser_id=adviser.id)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 1) != 1:
+        session.refresh(case)
         raise CaseError(f"case {case.reference} is already claimed")
     _set_status(session, case, CaseStatus.CLAIMED, actor_of(adviser), adviser)
     case.assigned_adviser_id = adviser.id
@@ -441,6 +454,36 @@ def read_contact(
     _require_owner(viewer, case)
     row = session.scalar(select(ContactDetail).where(ContactDetail.case_id == case.id))
     return cipher.decrypt(row.ciphertext) if row else None
+
+
+def reveal_contact(
+    session: Session, *, case: Case, viewer: Adviser, cipher: ContactCipher
+) -> Contact | None:
+    """Decrypt the call-back contact for the viewer and note in the trail who saw it."""
+    contact = read_contact(session, case=case, viewer=viewer, cipher=cipher)
+    if contact is not None:
+        _event(session, case, EventKind.CONTACT_VIEWED, actor_of(viewer), adviser=viewer)
+    return contact
+
+
+def events_after(session: Session, *, case: Case, after: int) -> list[CaseEvent]:
+    """Return the case's audit-trail entries newer than the entry with id ``after``."""
+    return list(
+        session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.id > after)
+            .order_by(CaseEvent.id)
+        ).all()
+    )
+
+
+def active_advisers(session: Session) -> list[Adviser]:
+    """Return every adviser who may work in the console, by display name."""
+    return list(
+        session.scalars(
+            select(Adviser).where(Adviser.active.is_(True)).order_by(Adviser.display_name)
+        ).all()
+    )
 
 
 def has_contact(session: Session, *, case: Case) -> bool:

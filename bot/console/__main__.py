@@ -1,0 +1,43 @@
+"""Serve the adviser console with waitress: ``python -m bot.console`` (``make run`` does)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from waitress import serve
+
+from bot.console.app import create_app
+from bot.console.texts import LabelsError
+from bot.privacy import warm_up
+from bot.settings import SettingsError, get_settings
+
+
+def main() -> int:
+    """Start the console on ``settings.server.host``:``console_port`` until stopped."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = get_settings()
+        app = create_app(settings)
+    except (SettingsError, LabelsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # Notes and messages are de-identified before they are stored: build the model now,
+    # not during an adviser's first reply.
+    warm_up()
+    server = settings.server
+    print(f"Adviser console on http://{server.host}:{server.console_port}/", flush=True)
+    serve(
+        app,
+        host=server.host,
+        port=server.console_port,
+        threads=8,
+        ident="advieslijn-console",
+        max_request_body_size=settings.limits.max_body_bytes,
+        clear_untrusted_proxy_headers=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
