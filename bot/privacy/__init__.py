@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,17 @@ from bot.privacy.patterns import KEEP_TAG, OVERRIDES, TAG_PATTERN, extra_annotat
 PLACES_FILE = Path(__file__).with_name("places.txt")
 TAG = re.compile(TAG_PATTERN)
 
+# The slot an action sets to True to have the whole conversation deleted from the
+# tracker store (components/tracker_store.py deletes it instead of saving).
+DELETE_CONVERSATION_SLOT = "conversation_deleted"
+# Redacted texts are kept in memory for a while: every save of a tracker hands the
+# store all events of the session again, and each text is only redacted once.
+CACHE_SIZE = 8192
+
 _lock = threading.Lock()
 _deduce: Any = None
+_cache: OrderedDict[str, str] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -100,7 +110,24 @@ def redact(text: str) -> str:
     """Return ``text`` with every piece of personal data replaced by a tag."""
     if not text or not text.strip():
         return text
-    return str(_model().deidentify(text).deidentified_text)
+    with _cache_lock:
+        if text in _cache:
+            _cache.move_to_end(text)
+            return _cache[text]
+    redacted = str(_model().deidentify(text).deidentified_text)
+    with _cache_lock:
+        # redacting is idempotent, so the result maps to itself
+        _cache[text] = redacted
+        _cache[redacted] = redacted
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return redacted
+
+
+def clear_cache() -> None:
+    """Forget the texts redacted so far (for measurements)."""
+    with _cache_lock:
+        _cache.clear()
 
 
 def find(text: str) -> list[Span]:

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 def resources(messages: list[dict[str, object]]) -> list[dict[str, str]]:
     found = [c for c in customs(messages) if c.get("type") == "resources"]
     assert len(found) <= 1
-    return found[0]["items"] if found else []
+    items: list[dict[str, str]] = found[0]["items"] if found else []
+    return items
 
 
 def test_greeting_says_it_is_a_computer(conversation: Conversation) -> None:
