@@ -11,13 +11,13 @@ to the configured host (localhost by default) and rejects every call to
 from __future__ import annotations
 
 import hmac
-import logging
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.logsafe import configure as configure_logging
 from bot.settings import get_settings
 
 SECRET_HEADER = "X-Advieslijn-Action-Secret"
@@ -42,8 +42,8 @@ def build_app(secret: str) -> Sanic:
 
 def main() -> None:
     """Start the action server on the configured host and port."""
-    logging.basicConfig(level=logging.WARNING)
     settings = get_settings()
+    configure_logging(settings.log_level)
     app = build_app(settings.secrets.require("action_secret"))
     app.run(
         host=settings.server.host,

@@ -35,6 +35,9 @@ MEASUREMENT_LIMITS = {
     "ADVIESLIJN_RATE_ADDRESS": "100000/minute",
 }
 DEFAULT_ENDPOINTS = ROOT / "endpoints.yml"
+PRODUCTION_ENDPOINTS = ROOT / "config" / "endpoints.production.yml"
+# Scrubs conversation text from every log record of the Rasa server (bot/logsafe.py).
+LOGGING_CONFIG = ROOT / "config" / "logging.yml"
 
 
 class StackError(RuntimeError):
@@ -126,6 +129,8 @@ def _services(stack: Stack, model: Path, endpoints: Path) -> dict[str, Service]:
                 stack.token,
                 "--log-file",
                 str(stack.log_dir / "rasa.log"),
+                "--logging-config-file",
+                str(LOGGING_CONFIG),
             ],
             f"{stack.rasa_url}/status?token={stack.token}",
         ),
@@ -152,6 +157,13 @@ def stack_environment(
         if value:
             env[variable] = value
     env["TRACKER_DB"] = (extra_env or {}).get("TRACKER_DB", str(var_dir / "tracker.db"))
+    # the production profile's stores (config/endpoints.production.yml)
+    env.update(settings.stores.environment())
+    env["LOG_LEVEL"] = settings.log_level
+    env.setdefault("POSTGRES_PASSWORD", "")
+    env.setdefault("REDIS_PASSWORD", "")
+    # RabbitMQ's built-in guest account only works from localhost
+    env.setdefault("RABBITMQ_PASSWORD", "guest" if settings.stores.rabbitmq_user == "guest" else "")
     env.update(
         {
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{settings.server.action_port}/webhook",
