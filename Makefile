@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install model run test validate lint unit integration eval benchmark clean
+.PHONY: install model run test validate lint unit integration eval benchmark purge clean
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh
@@ -39,6 +39,11 @@ eval: model
 
 benchmark: model
 	$(PY) -m scripts.benchmark
+
+# Delete conversations past the retention period (README "Privacy"); PURGE_ARGS for
+# options, e.g. make purge PURGE_ARGS="--profile production --every 24"
+purge: install
+	$(PY) -m scripts.purge $(PURGE_ARGS)
 
 clean:
 	rm -rf var models .rasa .pytest_cache .mypy_cache .ruff_cache
