@@ -45,7 +45,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.privacy import DELETE_CONVERSATION_SLOT
+from bot.privacy import DELETE_CONVERSATION_SLOT, warm_up
 from components.event_broker import RedactingEventBroker
 from components.redaction import is_deletion_request, redact_event
 
@@ -111,6 +111,8 @@ class RedactingTrackerStore(TrackerStore):
             )
         self.inner = store
         super().__init__(domain, event_broker, **kwargs)
+        # the redactor takes seconds to build: start now, not on the first message
+        warm_up()
 
     @property
     def domain(self) -> Domain:
