@@ -8,6 +8,7 @@ writes its state under one ``var/`` directory.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
@@ -257,13 +258,21 @@ def running_stack(
         _stop(stack.processes)
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the advice line until Ctrl-C (``make run``)."""
+    parser = argparse.ArgumentParser(description="Start the advice line.")
+    parser.add_argument(
+        "--endpoints",
+        type=Path,
+        default=DEFAULT_ENDPOINTS,
+        help=f"Rasa endpoint configuration (production: {PRODUCTION_ENDPOINTS.relative_to(ROOT)})",
+    )
+    args = parser.parse_args(argv)
     var_dir = Path(os.environ.get("ADVIESLIJN_VAR", str(ROOT / "var")))
     host = os.environ.get("ADVIESLIJN_HOST", "127.0.0.1")
     print("Starting Advieslijn (this takes about a minute) ...", flush=True)
     try:
-        with running_stack(var_dir=var_dir, host=host) as stack:
+        with running_stack(var_dir=var_dir, host=host, endpoints=args.endpoints) as stack:
             server = stack.settings.server
             print(
                 "\nAdvieslijn is running (Ctrl-C stops everything):\n"
