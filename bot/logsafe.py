@@ -64,6 +64,8 @@ _EVENT_REPRS = re.compile(
 _SLOT_LINES = re.compile(r"(?m)^(\s+[\w-]+): .*$")
 _QUERY = re.compile(r"(\?|&)([\w.-]+)=([^&\s'\"]*)")
 _RECORD_ATTRIBUTES = ("request",)
+# structlog's console renderer (a terminal): key=value with the value in magenta, unquoted.
+_CONSOLE_VALUE = re.compile(r"(\x1b\[36m(?P<key>[\w.]+)\x1b\[0m=\x1b\[35m)(?P<value>.*?)(\x1b\[0m)")
 
 
 def _quoted(match: re.Match[str]) -> str:
@@ -71,6 +73,13 @@ def _quoted(match: re.Match[str]) -> str:
     if _IDENTIFIER.fullmatch(body):
         return match.group(0)
     return f"{match.group('q')}{MASK}{match.group('q')}"
+
+
+def _console_value(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if match.group("key") in SAFE_KEYS or _IDENTIFIER.fullmatch(value):
+        return match.group(0)
+    return f"{match.group(1)}{MASK}{match.group(4)}"
 
 
 def _structured(value: Any, key: str | None = None) -> Any:
@@ -99,7 +108,8 @@ def scrub(message: str) -> str:
             data = None
         if isinstance(data, dict):
             return json.dumps(_structured(data), ensure_ascii=False)
-    text = _EVENT_REPRS.sub(lambda m: f"{m.group(1)}({MASK})", message)
+    text = _CONSOLE_VALUE.sub(_console_value, message)
+    text = _EVENT_REPRS.sub(lambda m: f"{m.group(1)}({MASK})", text)
     text = _QUOTED.sub(_quoted, text)
     if "slot values" in text.lower():
         text = _SLOT_LINES.sub(lambda m: f"{m.group(1)}: {MASK}", text)

@@ -174,6 +174,8 @@ def stack_environment(
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
+            # structured records as JSON, also in a terminal (bot/logsafe.py masks them)
+            "FORCE_JSON_LOGGING": "1",
         }
     )
     return env

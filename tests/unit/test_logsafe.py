@@ -49,6 +49,19 @@ def test_conversation_text_is_masked(message: str) -> None:
         assert word not in scrubbed, scrubbed
 
 
+def test_structlog_console_lines_are_masked_too() -> None:
+    from structlog.dev import ConsoleRenderer
+
+    line = ConsoleRenderer(colors=True)(
+        None,
+        "debug",
+        {"event": "processor.message.parse", "parse_data_text": TEXT, "action_name": "utter_x"},
+    )
+    scrubbed = scrub(line)
+    assert "Mohammed" not in scrubbed and "processor.message.parse" in scrubbed
+    assert "utter_x" in scrubbed
+
+
 def test_what_helps_to_follow_the_flow_stays() -> None:
     assert scrub("Predicted next action 'utter_greet' with confidence 1.00.") == (
         "Predicted next action 'utter_greet' with confidence 1.00."
