@@ -51,6 +51,8 @@ KEPT_SLOTS = frozenset(
 # Entities found with the bot's own lookup tables (data/nlu/entities.yml).
 KEPT_ENTITIES = frozenset({"role", "phenomenon", "age_group"})
 DROPPED_SLOTS = frozenset({"session_started_metadata"})
+# Rasa's own flag for messages it made itself (reminders, triggered intents).
+USER_METADATA_KEPT = frozenset({"is_external"})
 BOT_METADATA_KEPT = frozenset({"utter_action", "template_name", "model_id", "assistant_id"})
 ADVISER = "adviser"
 
@@ -79,18 +81,24 @@ def _entities(entities: Any) -> Any:
     return result
 
 
+def _kept_metadata(metadata: Any) -> dict[str, Any]:
+    if not isinstance(metadata, Mapping):
+        return {}
+    return {key: value for key, value in metadata.items() if key in USER_METADATA_KEPT}
+
+
 def _user(data: dict[str, Any]) -> dict[str, Any]:
     text = data.get("text")
     redacted = redact(text) if isinstance(text, str) else text
     data["text"] = redacted
-    data["metadata"] = {}
+    data["metadata"] = _kept_metadata(data.get("metadata"))
     parse = data.get("parse_data")
     if isinstance(parse, Mapping):
         parse = dict(parse)
         if "text" in parse:
             parse["text"] = redacted
         if "metadata" in parse:
-            parse["metadata"] = {}
+            parse["metadata"] = _kept_metadata(parse["metadata"])
         if "entities" in parse:
             parse["entities"] = _entities(parse["entities"])
         data["parse_data"] = parse
