@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install model web chromium run test validate lint audit unit integration browser eval benchmark clean telegram-webhook adviser
+.PHONY: install model web chromium run test validate lint audit unit integration browser eval benchmark purge clean telegram-webhook adviser
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh
@@ -70,6 +70,11 @@ benchmark: model
 # Register the Telegram webhook (needs TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_URL; see README).
 telegram-webhook: install
 	$(PY) -m scripts.telegram_webhook
+
+# Delete conversations past the retention period (README "Privacy"); PURGE_ARGS for
+# options, e.g. make purge PURGE_ARGS="--profile production --every 24"
+purge: install
+	$(PY) -m scripts.purge $(PURGE_ARGS)
 
 clean:
 	rm -rf var models .rasa .pytest_cache .mypy_cache .ruff_cache

@@ -217,6 +217,20 @@ def stop(settings: Settings, *, reference: str) -> None:
             service.stop_intake(session, case=case)
 
 
+def record_live_messages(
+    settings: Settings, *, conversation_id: str, messages: Sequence[tuple[str, float]]
+) -> None:
+    """Put what the professional typed while an adviser has the chat in the case's trail."""
+    with session_scope(settings) as session:
+        service.record_user_messages(session, conversation_id=conversation_id, messages=messages)
+
+
+def forget(settings: Settings, *, conversation_id: str) -> None:
+    """The professional had their conversation deleted: drop its copies in the case log."""
+    with session_scope(settings) as session:
+        service.forget_conversation(session, conversation_id=conversation_id)
+
+
 def mark_acute(settings: Settings, *, conversation_id: str) -> None:
     """Acute danger was written during a handoff: the conversation's open case becomes acute."""
     with session_scope(settings) as session:

@@ -36,6 +36,9 @@ SECRET_VARIABLES = {
     "contact_key": "CONTACT_KEY",
     "telegram_token": "TELEGRAM_TOKEN",
     "telegram_secret_token": "TELEGRAM_SECRET_TOKEN",
+    "postgres_password": "POSTGRES_PASSWORD",
+    "redis_password": "REDIS_PASSWORD",
+    "rabbitmq_password": "RABBITMQ_PASSWORD",
 }
 # The secrets the launcher generates when neither the environment nor a file has them.
 # The Telegram secret token only matters once TELEGRAM_TOKEN is set; generating it
@@ -98,6 +101,45 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True)
+class StoreSettings:
+    """Where the production profile (config/endpoints.production.yml) keeps its state.
+
+    Rasa reads these from the environment the launcher builds
+    (:func:`scripts.serve.stack_environment`); passwords are secrets.
+    """
+
+    postgres_host: str
+    postgres_port: int
+    postgres_user: str
+    postgres_db: str
+    redis_host: str
+    redis_port: int
+    redis_lock_db: int
+    rabbitmq_host: str
+    rabbitmq_port: int
+    rabbitmq_user: str
+    rabbitmq_queue: str
+    rabbitmq_exchange: str
+
+    def environment(self) -> dict[str, str]:
+        """Return the variables config/endpoints.production.yml names."""
+        return {
+            "POSTGRES_HOST": self.postgres_host,
+            "POSTGRES_PORT": str(self.postgres_port),
+            "POSTGRES_USER": self.postgres_user,
+            "POSTGRES_DB": self.postgres_db,
+            "REDIS_HOST": self.redis_host,
+            "REDIS_PORT": str(self.redis_port),
+            "REDIS_LOCK_DB": str(self.redis_lock_db),
+            "RABBITMQ_HOST": self.rabbitmq_host,
+            "RABBITMQ_PORT": str(self.rabbitmq_port),
+            "RABBITMQ_USER": self.rabbitmq_user,
+            "RABBITMQ_QUEUE": self.rabbitmq_queue,
+            "RABBITMQ_EXCHANGE": self.rabbitmq_exchange,
+        }
+
+
+@dataclass(frozen=True)
 class LimitSettings:
     """Limits on the public endpoints (rates in the notation of the ``limits`` package)."""
 
@@ -141,6 +183,9 @@ class Secrets:
     contact_key: str | None = None
     telegram_token: str | None = None
     telegram_secret_token: str | None = None
+    postgres_password: str | None = None
+    redis_password: str | None = None
+    rabbitmq_password: str | None = None
 
     def require(self, name: str) -> str:
         """Return a secret or raise :class:`SettingsError` saying how to set it."""
@@ -164,8 +209,10 @@ class Settings:
     max_results: int
     server: ServerSettings
     database_url: str
+    log_level: str
     handoff: HandoffSettings
     privacy: PrivacySettings
+    stores: StoreSettings
     limits: LimitSettings
     telegram: TelegramSettings
     console: ConsoleSettings
@@ -344,6 +391,7 @@ def load_settings(
     database_url = section("database").optional_text("url", "DATABASE_URL")
     limits, privacy = section("limits"), section("privacy")
     telegram, console = section("telegram"), section("console")
+    stores = section("stores")
 
     return Settings(
         root=root,
@@ -366,12 +414,31 @@ def load_settings(
             widget_origins=_widget_origins(server, host, web_port),
         ),
         database_url=database_url or f"sqlite:///{var_dir / 'advieslijn.db'}",
+        log_level=section("logging").choice(
+            "level", "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        ),
         handoff=_handoff(section("handoff")),
         privacy=PrivacySettings(
             conversation_days=privacy.number(
                 "conversation_days", "ADVIESLIJN_CONVERSATION_DAYS", 30, 1, 3650
             ),
             case_days=privacy.number("case_days", "ADVIESLIJN_CASE_DAYS", 365, 1, 3650),
+        ),
+        stores=StoreSettings(
+            postgres_host=stores.text("postgres_host", "POSTGRES_HOST", "127.0.0.1"),
+            postgres_port=stores.number("postgres_port", "POSTGRES_PORT", 5432, 1, 65535),
+            postgres_user=stores.text("postgres_user", "POSTGRES_USER", "postgres"),
+            postgres_db=stores.text("postgres_db", "POSTGRES_DB", "advieslijn"),
+            redis_host=stores.text("redis_host", "REDIS_HOST", "127.0.0.1"),
+            redis_port=stores.number("redis_port", "REDIS_PORT", 6379, 1, 65535),
+            redis_lock_db=stores.number("redis_lock_db", "REDIS_LOCK_DB", 1, 0, 15),
+            rabbitmq_host=stores.text("rabbitmq_host", "RABBITMQ_HOST", "127.0.0.1"),
+            rabbitmq_port=stores.number("rabbitmq_port", "RABBITMQ_PORT", 5672, 1, 65535),
+            rabbitmq_user=stores.text("rabbitmq_user", "RABBITMQ_USER", "guest"),
+            rabbitmq_queue=stores.text("rabbitmq_queue", "RABBITMQ_QUEUE", "advieslijn_events"),
+            rabbitmq_exchange=stores.text(
+                "rabbitmq_exchange", "RABBITMQ_EXCHANGE", "advieslijn-events"
+            ),
         ),
         limits=LimitSettings(
             max_message_chars=limits.number(

@@ -11,7 +11,6 @@ to the configured host (localhost by default) and rejects every call to
 from __future__ import annotations
 
 import hmac
-import logging
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
@@ -19,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import privacy
+from bot.logsafe import configure as configure_logging
 from bot.settings import get_settings
 
 SECRET_HEADER = "X-Advieslijn-Action-Secret"
@@ -43,8 +43,8 @@ def build_app(secret: str) -> Sanic:
 
 def main() -> None:
     """Start the action server on the configured host and port."""
-    logging.basicConfig(level=logging.WARNING)
     settings = get_settings()
+    configure_logging(settings.log_level)
     app = build_app(settings.secrets.require("action_secret"))
     # The actions de-identify text for the case log: build the model before the
     # server reports ready, not in the first escalation.

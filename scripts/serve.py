@@ -8,6 +8,7 @@ writes its state under one ``var/`` directory.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
@@ -37,6 +38,9 @@ MEASUREMENT_LIMITS = {
     "ADVIESLIJN_RATE_ADDRESS": "100000/minute",
 }
 DEFAULT_ENDPOINTS = ROOT / "endpoints.yml"
+PRODUCTION_ENDPOINTS = ROOT / "config" / "endpoints.production.yml"
+# Scrubs conversation text from every log record of the Rasa server (bot/logsafe.py).
+LOGGING_CONFIG = ROOT / "config" / "logging.yml"
 
 
 class StackError(RuntimeError):
@@ -138,6 +142,8 @@ def _services(stack: Stack, model: Path, endpoints: Path) -> dict[str, Service]:
                 stack.token,
                 "--log-file",
                 str(stack.log_dir / "rasa.log"),
+                "--logging-config-file",
+                str(LOGGING_CONFIG),
             ],
             f"{stack.rasa_url}/status?token={stack.token}",
         ),
@@ -166,6 +172,13 @@ def stack_environment(
         if value:
             env[variable] = value
     env["TRACKER_DB"] = (extra_env or {}).get("TRACKER_DB", str(var_dir / "tracker.db"))
+    # the production profile's stores (config/endpoints.production.yml)
+    env.update(settings.stores.environment())
+    env["LOG_LEVEL"] = settings.log_level
+    env.setdefault("POSTGRES_PASSWORD", "")
+    env.setdefault("REDIS_PASSWORD", "")
+    # RabbitMQ's built-in guest account only works from localhost
+    env.setdefault("RABBITMQ_PASSWORD", "guest" if settings.stores.rabbitmq_user == "guest" else "")
     env.update(
         {
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{settings.server.action_port}/webhook",
@@ -175,6 +188,8 @@ def stack_environment(
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
+            # structured records as JSON, also in a terminal (bot/logsafe.py masks them)
+            "FORCE_JSON_LOGGING": "1",
         }
     )
     return env
@@ -266,13 +281,21 @@ def _telegram_status(settings: Settings) -> str:
     return f"off: {problem}" if problem else "on; register it with 'make telegram-webhook'"
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the advice line until Ctrl-C (``make run``)."""
+    parser = argparse.ArgumentParser(description="Start the advice line.")
+    parser.add_argument(
+        "--endpoints",
+        type=Path,
+        default=DEFAULT_ENDPOINTS,
+        help=f"Rasa endpoint configuration (production: {PRODUCTION_ENDPOINTS.relative_to(ROOT)})",
+    )
+    args = parser.parse_args(argv)
     var_dir = Path(os.environ.get("ADVIESLIJN_VAR", str(ROOT / "var")))
     host = os.environ.get("ADVIESLIJN_HOST", "127.0.0.1")
     print("Starting Advieslijn (this takes about a minute) ...", flush=True)
     try:
-        with running_stack(var_dir=var_dir, host=host) as stack:
+        with running_stack(var_dir=var_dir, host=host, endpoints=args.endpoints) as stack:
             server = stack.settings.server
             print(
                 "\nAdvieslijn is running (Ctrl-C stops everything):\n"

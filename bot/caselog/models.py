@@ -103,6 +103,7 @@ class EventKind(str, Enum):
     REASSIGNED = "reassigned"
     HANDED_BACK = "handed_back"
     CONTACT_ERASED = "contact_erased"
+    CONVERSATION_DELETED = "conversation_deleted"
     CONTACT_VIEWED = "contact_viewed"
     CLOSED = "closed"
 

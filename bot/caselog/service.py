@@ -220,15 +220,44 @@ def raise_urgency(session: Session, *, case: Case, to: Urgency, actor: str = SYS
 
 
 def record_user_messages(
-    session: Session, *, conversation_id: str, texts: Sequence[str]
+    session: Session, *, conversation_id: str, messages: Sequence[tuple[str, float]]
 ) -> Case | None:
-    """Add what the professional typed during a live handoff to the open case's trail."""
+    """Add what the professional typed during a live handoff to the open case's trail.
+
+    ``messages`` are (text, timestamp) pairs as the conversation engine stored them; a
+    message already in the trail (same timestamp) is not added again, so the caller
+    may pass every message since the handoff began each time.
+    """
     case = find_open_case(session, conversation_id=conversation_id)
     if case is None or not case.live:
         return None
-    for text in texts:
-        _event(session, case, EventKind.MESSAGE, USER, text=text)
+    seen = {
+        (event.data or {}).get("at")
+        for event in case.events
+        if event.kind == EventKind.MESSAGE.value and event.actor == USER
+    }
+    for text, stamp in messages:
+        if stamp not in seen and text.strip():
+            _event(session, case, EventKind.MESSAGE, USER, text=text, data={"at": stamp})
+            seen.add(stamp)
     return case
+
+
+def forget_conversation(session: Session, *, conversation_id: str) -> int:
+    """The professional had their conversation deleted: drop its copies in the case log.
+
+    The transcript, summary and the professional's messages go; the case itself (for a
+    call back) and an entry saying that this happened stay. Returns the cases touched.
+    """
+    cases = session.scalars(select(Case).where(Case.conversation_id == conversation_id)).all()
+    for case in cases:
+        case.transcript = []
+        case.summary = ""
+        for event in list(case.events):
+            if event.kind == EventKind.MESSAGE.value and event.actor == USER:
+                session.delete(event)
+        _event(session, case, EventKind.CONVERSATION_DELETED, USER)
+    return len(cases)
 
 
 def queue_position(session: Session, *, case: Case) -> int:
@@ -514,17 +543,17 @@ def advisers_online(session: Session, *, within: timedelta) -> int:
     return int(count or 0)
 
 
+def closed_cases_before(session: Session, *, closed_before: datetime) -> list[Case]:
+    """Return the cases closed before the cut-off."""
+    query = select(Case).where(
+        Case.status == CaseStatus.CLOSED.value, Case.closed_at < closed_before
+    )
+    return list(session.scalars(query).unique().all())
+
+
 def anonymise_closed_cases(session: Session, *, closed_before: datetime) -> int:
     """Replace closed cases older than the cut-off by counts; return how many went."""
-    old = (
-        session.scalars(
-            select(Case).where(
-                Case.status == CaseStatus.CLOSED.value, Case.closed_at < closed_before
-            )
-        )
-        .unique()
-        .all()
-    )
+    old = closed_cases_before(session, closed_before=closed_before)
     for case in old:
         for theme in case.themes or ["onbekend"]:
             key = {
@@ -535,7 +564,9 @@ def anonymise_closed_cases(session: Session, *, closed_before: datetime) -> int:
             }
             row = session.scalar(select(CaseStatistic).filter_by(**key))
             if row is None:
-                row = CaseStatistic(**key, count=0)
+                row = CaseStatistic(count=0)
+                for column, value in key.items():
+                    setattr(row, column, value)
                 session.add(row)
             row.count += 1
         session.delete(case)

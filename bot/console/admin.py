@@ -89,11 +89,14 @@ def run(
         with database.session_scope() as db:
             if args.command == "list":
                 rows = db.scalars(select(Adviser).order_by(Adviser.username)).all()
-                return "\n".join(
-                    f"{a.username}\t{a.display_name}\t{a.role}\t"
-                    f"{'active' if a.active else 'disabled'}"
-                    for a in rows
-                ) or "no accounts yet"
+                return (
+                    "\n".join(
+                        f"{a.username}\t{a.display_name}\t{a.role}\t"
+                        f"{'active' if a.active else 'disabled'}"
+                        for a in rows
+                    )
+                    or "no accounts yet"
+                )
             if args.command == "disable":
                 adviser = disable_account(db, username=args.username)
                 return f"disabled {adviser.username}"

@@ -198,8 +198,7 @@ def abilities(case: Case, viewer: Adviser) -> Abilities:
         hand_back=open_ and bool(case.live) and owner and in_hand,
         announce=live_mine,
         note=open_ and service.can_view(viewer, case),
-        follow_up=settled
-        and case.status in (CaseStatus.CLAIMED.value, CaseStatus.FOLLOW_UP.value),
+        follow_up=settled and case.status in (CaseStatus.CLAIMED.value, CaseStatus.FOLLOW_UP.value),
         statuses=statuses,
         close=open_ and owner,
         reassign=open_ and viewer.is_coordinator,
@@ -219,7 +218,11 @@ def resource_titles(ids: Sequence[str], catalogue: Catalogue | None) -> list[dic
             out.append({"id": resource_id, "title": resource_id, "url": "", "kind": ""})
         else:
             out.append(
-                {"id": resource.id, "title": resource.title, "url": resource.url,
-                 "kind": resource.kind}
+                {
+                    "id": resource.id,
+                    "title": resource.title,
+                    "url": resource.url,
+                    "kind": resource.kind,
+                }
             )
     return out

@@ -151,7 +151,7 @@ def test_the_console_in_chromium(console_stack: Stack, database: Database, brows
     # A message the professional types during the handoff arrives by the poll, as text.
     page.goto(console_stack.console_url + f"/zaken/{second}")
     with database.session_scope() as db:
-        service.record_user_messages(db, conversation_id=conversation, texts=[MESSAGE])
+        service.record_user_messages(db, conversation_id=conversation, messages=[(MESSAGE, 1.0)])
     # (wait_for_function would need 'unsafe-eval', which the page's CSP refuses.)
     page.locator("#conversation li", has_text="hallo?").wait_for(timeout=15000)
     assert MESSAGE.split(">")[0] in page.inner_text("#conversation")

@@ -38,8 +38,9 @@ def test_add_creates_an_account_with_the_password_from_the_environment(
         assert adviser is not None and adviser.is_coordinator
         assert adviser.password_hash.startswith("$argon2id$")
         assert NEW not in adviser.password_hash
-        ok = authenticate(db, username="anna", password=NEW, passwords=passwords,
-                          console=settings.console)
+        ok = authenticate(
+            db, username="anna", password=NEW, passwords=passwords, console=settings.console
+        )
         assert ok.adviser is not None
 
 
@@ -47,24 +48,37 @@ def test_add_asks_twice_for_the_password_and_resets_an_existing_account(
     environ: dict[str, str], database: Database, passwords: Passwords, settings: Settings
 ) -> None:
     typed = answers(NEW, NEW)
-    run(["add", "bram", "--name", "Bram"], environ=environ, prompt=lambda _: next(typed),
-        passwords=passwords)
+    run(
+        ["add", "bram", "--name", "Bram"],
+        environ=environ,
+        prompt=lambda _: next(typed),
+        passwords=passwords,
+    )
     with database.session_scope() as db:
         adviser = find_adviser(db, "bram")
         assert adviser is not None
         adviser.failed_logins, epoch = 4, adviser.session_epoch
         adviser.locked_until = adviser.created_at.replace(year=2999)
     typed = answers("nog een ander wachtwoord", "nog een ander wachtwoord")
-    out = run(["add", "bram", "--name", "Bram B.", "--role", "adviser"], environ=environ,
-              prompt=lambda _: next(typed), passwords=passwords)
+    out = run(
+        ["add", "bram", "--name", "Bram B.", "--role", "adviser"],
+        environ=environ,
+        prompt=lambda _: next(typed),
+        passwords=passwords,
+    )
     assert out == "reset adviser 'bram' (Bram B.)"
     with database.session_scope() as db:
         adviser = find_adviser(db, "bram")
         assert adviser is not None
         assert adviser.locked_until is None and adviser.failed_logins == 0
         assert adviser.session_epoch == epoch + 1  # old sessions end
-        assert authenticate(db, username="bram", password="nog een ander wachtwoord",
-                            passwords=passwords, console=settings.console).adviser
+        assert authenticate(
+            db,
+            username="bram",
+            password="nog een ander wachtwoord",
+            passwords=passwords,
+            console=settings.console,
+        ).adviser
 
 
 @pytest.mark.parametrize(
@@ -79,8 +93,12 @@ def test_add_asks_twice_for_the_password_and_resets_an_existing_account(
     ],
 )
 def test_bad_input_gets_a_clear_error_and_changes_nothing(
-    argv: list[str], typed: tuple[str, ...], error: str, environ: dict[str, str],
-    database: Database, passwords: Passwords,
+    argv: list[str],
+    typed: tuple[str, ...],
+    error: str,
+    environ: dict[str, str],
+    database: Database,
+    passwords: Passwords,
 ) -> None:
     given = answers(*typed)
     with pytest.raises(AdminError, match=error):
@@ -92,20 +110,28 @@ def test_a_short_password_from_the_environment_is_refused(
     environ: dict[str, str], passwords: Passwords
 ) -> None:
     with pytest.raises(AdminError, match="at least 12"):
-        run(["add", "anna", "--name", "Anna"], environ={**environ, "ADVISER_PASSWORD": "kort"},
-            passwords=passwords)
+        run(
+            ["add", "anna", "--name", "Anna"],
+            environ={**environ, "ADVISER_PASSWORD": "kort"},
+            passwords=passwords,
+        )
 
 
-def test_list_and_disable(environ: dict[str, str], passwords: Passwords, settings: Settings,
-                          database: Database) -> None:
-    run(["add", "anna", "--name", "Anna"], environ={**environ, "ADVISER_PASSWORD": NEW},
-        passwords=passwords)
+def test_list_and_disable(
+    environ: dict[str, str], passwords: Passwords, settings: Settings, database: Database
+) -> None:
+    run(
+        ["add", "anna", "--name", "Anna"],
+        environ={**environ, "ADVISER_PASSWORD": NEW},
+        passwords=passwords,
+    )
     assert run(["list"], environ=environ) == "anna\tAnna\tadviser\tactive"
     assert run(["disable", "anna"], environ=environ) == "disabled anna"
     assert run(["list"], environ=environ) == "anna\tAnna\tadviser\tdisabled"
     with database.session_scope() as db:
-        refused = authenticate(db, username="anna", password=NEW, passwords=passwords,
-                               console=settings.console)
+        refused = authenticate(
+            db, username="anna", password=NEW, passwords=passwords, console=settings.console
+        )
         assert refused.adviser is None
 
 

@@ -148,7 +148,12 @@ def test_every_status_transition_through_the_console(
     assert case.status == "closed" and case.outcome == "advice_given"
     assert case.closing_note == "Klaar."
     assert [(e.data or {})["to"] for e in case.events if e.kind == "status_change"] == [
-        "claimed", "waiting_callback", "claimed", "follow_up", "claimed", "closed",
+        "claimed",
+        "waiting_callback",
+        "claimed",
+        "follow_up",
+        "claimed",
+        "closed",
     ]
     closed_page = browser.get(f"/zaken/{reference}").get_data(as_text=True)
     assert "Advies gegeven" in closed_page and 'id="afsluiten"' not in closed_page
@@ -249,10 +254,17 @@ def test_the_case_page_shows_the_warm_handoff(
     browser.login("anna")
     page = html.unescape(browser.get(f"/zaken/{reference}").get_data(as_text=True))
     for expected in (
-        "docent", "onderwijs", "Utrecht", "Normaal", "extreemrechts, online",
-        "Wil teruggebeld worden", first.title,
+        "docent",
+        "onderwijs",
+        "Utrecht",
+        "Normaal",
+        "extreemrechts, online",
+        "Wil teruggebeld worden",
+        first.title,
         "gone-from-the-catalogue (niet meer in de catalogus)",
-        "Wat zijn signalen?", "Moet ik dit melden?", "Signalen zijn bijvoorbeeld...",
+        "Wat zijn signalen?",
+        "Moet ik dit melden?",
+        "Signalen zijn bijvoorbeeld...",
         "Vraag binnengekomen",
     ):
         assert expected in page, expected
@@ -415,7 +427,9 @@ def test_user_messages_in_the_trail_show_in_the_conversation_in_order(
     browser.login("anna")
     with database.session_scope() as db:
         service.record_user_messages(
-            db, conversation_id="conv-live-1", texts=["Zijn jullie er?", "Het gaat om <b>X</b>"]
+            db,
+            conversation_id="conv-live-1",
+            messages=[("Zijn jullie er?", 1.0), ("Het gaat om <b>X</b>", 2.0)],
         )
     page = browser.get(f"/zaken/{reference}").get_data(as_text=True)
     conversation = page.split('id="conversation"')[1].split("</ol>")[0]

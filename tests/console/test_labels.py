@@ -14,8 +14,12 @@ from bot.console.texts import LABELS_FILE, LabelsError, load_labels
 def test_every_outcome_status_and_event_has_a_dutch_label() -> None:
     labels = load_labels()
     assert [labels.label("outcome", o) for o in OUTCOMES] == [
-        "Advies gegeven", "Doorverwezen", "Teruggebeld of gemaild", "Geen contact gekregen",
-        "Intake afgebroken", "Anders",
+        "Advies gegeven",
+        "Doorverwezen",
+        "Teruggebeld of gemaild",
+        "Geen contact gekregen",
+        "Intake afgebroken",
+        "Anders",
     ]
     assert labels.label("status", "waiting_callback") == "Wacht op terugbellen of mailen"
     throttled = labels.message("login_throttled", seconds=7)

@@ -40,16 +40,19 @@ def test_login_returns_to_the_page_asked_for_but_never_to_another_site(
     token = browser.token()
     answer = browser.client.post(
         "/login",
-        data={"username": "anna", "password": PASSWORD, "csrf_token": token,
-              "next": "//evil.example/"},
+        data={
+            "username": "anna",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
     )
     assert answer.headers["Location"] == "/"
     browser.client.post("/logout", data={"csrf_token": browser.token("/")})
     token = browser.token()
     answer = browser.client.post(
         "/login",
-        data={"username": "anna", "password": PASSWORD, "csrf_token": token,
-              "next": "/opvolging"},
+        data={"username": "anna", "password": PASSWORD, "csrf_token": token, "next": "/opvolging"},
     )
     assert answer.headers["Location"] == "/opvolging"
 
@@ -174,7 +177,8 @@ def test_the_session_cookie_is_secure_httponly_and_strict(
 ) -> None:
     answer = browser.login("anna")
     cookie = next(
-        h for h in answer.headers.getlist("Set-Cookie")
+        h
+        for h in answer.headers.getlist("Set-Cookie")
         if h.startswith(app.config["SESSION_COOKIE_NAME"])
     )
     assert app.config["SESSION_COOKIE_NAME"].startswith("__Host-")

@@ -207,17 +207,37 @@ def test_queue_position_counts_live_cases_waiting_before(session: Session) -> No
 def test_user_messages_join_the_trail_only_during_a_live_handoff(session: Session) -> None:
     live = new_case(session, live=True, help_mode=HelpMode.CHAT)
     calm = new_case(session)
-    service.record_user_messages(
-        session, conversation_id=live.conversation_id, texts=["Is daar iemand? Ahmed wacht."]
-    )
+    first = [("Is daar iemand? Ahmed wacht.", 100.0)]
+    service.record_user_messages(session, conversation_id=live.conversation_id, messages=first)
+    # the tracker store passes every message since the pause on each save: no doubles
+    both = [*first, ("Hallo?", 101.0)]
+    service.record_user_messages(session, conversation_id=live.conversation_id, messages=both)
+    calm_messages = [("hallo", 1.0)]
     assert (
-        service.record_user_messages(session, conversation_id=calm.conversation_id, texts=["hallo"])
+        service.record_user_messages(
+            session, conversation_id=calm.conversation_id, messages=calm_messages
+        )
         is None
     )
-    message = live.events[-1]
-    assert (message.kind, message.actor) == ("message", "user")
-    assert "Ahmed" not in (message.text or "")
+    messages = [e for e in live.events if e.kind == "message"]
+    assert [(m.actor, m.data) for m in messages] == [
+        ("user", {"at": 100.0}),
+        ("user", {"at": 101.0}),
+    ]
+    assert "Ahmed" not in (messages[0].text or "")
     assert kinds(calm) == ["created"]
+
+
+def test_deleting_a_conversation_drops_its_copies_in_the_case_log(session: Session) -> None:
+    case = new_case(session, live=True, help_mode=HelpMode.CHAT)
+    service.record_user_messages(
+        session, conversation_id=case.conversation_id, messages=[("Zijn jullie er?", 5.0)]
+    )
+    assert service.forget_conversation(session, conversation_id=case.conversation_id) == 1
+    session.flush()
+    session.expire_all()
+    assert case.transcript == [] and case.summary == ""
+    assert [e.kind for e in case.events] == ["created", "conversation_deleted"]
 
 
 def test_follow_ups_due_today(session: Session) -> None:
