@@ -226,7 +226,7 @@ def record_live_messages(
 
 
 def forget(settings: Settings, *, conversation_id: str) -> None:
-    """The professional had their conversation deleted: drop its copies in the case log."""
+    """Drop the case log's copies of a conversation its professional had deleted."""
     with session_scope(settings) as session:
         service.forget_conversation(session, conversation_id=conversation_id)
 

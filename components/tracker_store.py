@@ -24,8 +24,9 @@ event of that conversation instead of saving (and its copies in the case log), a
 publishes that one event so that whoever consumes the broker can delete too.
 
 While the bot is paused for a live handoff, the professional's messages are also
-added to the open case's audit trail (:mod:`bot.caselog`), where the adviser reads them. Deletion works for the SQL, Redis and
-in-memory stores; another inner store is refused at start-up.
+added to the open case's audit trail (:mod:`bot.caselog`), where the adviser reads
+them. Deletion works for the SQL, Redis and in-memory stores; another inner store is
+refused at start-up.
 """
 
 from __future__ import annotations

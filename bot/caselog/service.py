@@ -244,7 +244,7 @@ def record_user_messages(
 
 
 def forget_conversation(session: Session, *, conversation_id: str) -> int:
-    """The professional had their conversation deleted: drop its copies in the case log.
+    """Drop a deleted conversation's copies in the case log.
 
     The transcript, summary and the professional's messages go; the case itself (for a
     call back) and an entry saying that this happened stay. Returns the cases touched.
