@@ -89,10 +89,13 @@ def conversation_view(tracker: Tracker) -> ConversationView:
     """Read the intents, questions, recommended resources and transcript of a conversation."""
     view = ConversationView()
     asked: list[str] = []
+    offered: dict[str, str] = {}  # the latest buttons: payload -> title
     for event in tracker.events:
         kind, text = event.get("event"), event.get("text")
         if kind == "action" and event.get("name") == START_ACTION:
             view.questions = list(asked)
+        if kind == "user" and isinstance(text, str) and text in offered:
+            text = offered[text]  # a pressed button reads as its title
         if kind == "user":
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
             if isinstance(intent, str):
@@ -100,6 +103,12 @@ def conversation_view(tracker: Tracker) -> ConversationView:
             if isinstance(text, str) and text and not text.startswith("/"):
                 asked.append(text)
         elif kind == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            offered = {
+                b["payload"]: b["title"]
+                for b in buttons
+                if isinstance(b, dict) and isinstance(b.get("payload"), str) and b.get("title")
+            }
             custom = (event.get("data") or {}).get("custom") or {}
             if custom.get("type") == "resources":
                 view.recommended.extend(

@@ -8,27 +8,23 @@ adviser's messages by reading the conversation's tracker (REST has no push).
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from bot.caselog import service
 from bot.console.admin import run as admin
 from bot.db import Database
 from bot.engine import ConversationEngine, EngineError
 from scripts.serve import Stack
+from tests.adviser import ACCOUNT, PASSWORD, Console, bot_events, flashes, wait_for
 from tests.integration.conftest import customs, texts
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "een wachtwoord voor de test"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-ACCOUNT = {"ADVISER_PASSWORD": PASSWORD}
 REPLY = "Hoi, ik ben Anna van de advieslijn. Wat maakt dat je je zorgen maakt?"
 
 
@@ -36,61 +32,6 @@ REPLY = "Hoi, ik ben Anna van de advieslijn. Wat maakt dat je je zorgen maakt?"
 def live_stack(stack: Stack) -> Stack:
     """The shared session stack: actions, Rasa, the console, an adviser always available."""
     return stack
-
-
-class Console:
-    """The adviser's side: an HTTP session that logs in and posts forms with CSRF tokens."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base = base_url
-        self.http = requests.Session()
-
-    def token(self, path: str) -> str:
-        page = self.http.get(self.base + path, timeout=10)
-        page.raise_for_status()
-        match = CSRF.search(page.text)
-        assert match, f"no CSRF token on {path}"
-        return match.group(1)
-
-    def login(self, username: str, password: str) -> None:
-        answer = self.http.post(
-            self.base + "/login",
-            data={"username": username, "password": password, "csrf_token": self.token("/login")},
-            timeout=10,
-        )
-        assert answer.url == self.base + "/", answer.text[:500]
-
-    def post(self, path: str, data: dict[str, str] | None = None) -> requests.Response:
-        token = self.token("/")
-        answer = self.http.post(
-            self.base + path, data={**(data or {}), "csrf_token": token}, timeout=30
-        )
-        answer.raise_for_status()
-        return answer
-
-    def queue(self) -> dict[str, Any]:
-        answer = self.http.get(self.base + "/api/queue", timeout=10)
-        answer.raise_for_status()
-        data: dict[str, Any] = answer.json()
-        return data
-
-
-def flashes(page: str) -> list[str]:
-    return re.findall(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', page, flags=re.DOTALL)
-
-
-def bot_events(engine: ConversationEngine, sender: str) -> list[dict[str, Any]]:
-    return [e for e in engine.tracker(sender)["events"] if e["event"] == "bot"]
-
-
-def wait_for(predicate: Any, timeout: float = 20.0, step: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(step)
-    raise AssertionError("not seen in time")
 
 
 def test_live_handoff_from_the_chat_to_the_console_and_back(
@@ -112,7 +53,7 @@ def test_live_handoff_from_the_chat_to_the_console_and_back(
 
     console = Console(stack.console_url)
     console.login("anna", PASSWORD)
-    assert console.queue()["waiting"] == []
+    waiting_before = {row["reference"] for row in console.queue()["waiting"]}
 
     began = time.perf_counter()
     queued = stack.webhook(sender, chat_button)  # the last intake answer: wait in the chat
@@ -121,7 +62,12 @@ def test_live_handoff_from_the_chat_to_the_console_and_back(
     assert stage and stage[0]["stage"] == "queued", queued
     row = wait_for(
         lambda: next(
-            (r for r in console.queue()["waiting"] if r["live"] and r["status"] == "new"), None
+            (
+                r
+                for r in console.queue()["waiting"]
+                if r["live"] and r["status"] == "new" and r["reference"] not in waiting_before
+            ),
+            None,
         )
     )
     seen = time.perf_counter()
@@ -133,8 +79,10 @@ def test_live_handoff_from_the_chat_to_the_console_and_back(
         f"'ik wil een adviseur' through the intake (typed by a script): {seen - asked_at:.1f} s"
     )
     assert row["sector"] == "onderwijs" and row["help_mode_label"] == "Wacht in de chat"
-    # While waiting, the bot is paused: a message gets no bot answer.
+    # While waiting, the bot is paused: a message gets no bot answer; the adviser reads it.
     assert stack.webhook(sender, "hallo, is er al iemand?") == []
+    waiting = console.http.get(f"{stack.console_url}/zaken/{reference}", timeout=10).text
+    assert "hallo, is er al iemand?" in waiting
 
     # The adviser claims the case: the professional hears who is there.
     claimed = console.post(f"/zaken/{reference}/oppakken")
@@ -177,6 +125,7 @@ def test_live_handoff_from_the_chat_to_the_console_and_back(
     positions = [next(i for i, (k, _) in enumerate(trail) if k == kind) for kind in order]
     assert positions == sorted(positions), trail
     assert ("message", "adviser:anna") in trail
+    assert trail.count(("message", "user")) == 2  # both messages typed while paused
 
 
 def test_the_engine_client_is_refused_without_the_right_token(live_stack: Stack) -> None:

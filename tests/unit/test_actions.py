@@ -193,6 +193,26 @@ def stored_case(settings: Settings, reference: str) -> Case:
         return case
 
 
+def test_pressed_buttons_read_as_their_titles_in_the_transcript(
+    case_settings: Settings, domain: dict[str, Any]
+) -> None:
+    events = [
+        *conversation_events(),
+        {
+            "event": "bot",
+            "text": "Hoe dringend is het?",
+            "data": {"buttons": [{"title": "Geen haast", "payload": '/inform{"urgency":"laag"}'}]},
+        },
+        {"event": "user", "text": '/inform{"urgency":"laag"}', "parse_data": {}},
+    ]
+    _, events_out = run(
+        ActionStartHandoff(), tracker("x", "request_human", events=events, sender="c2"), domain
+    )
+    reference = next(e["value"] for e in events_out if e.get("name") == "case_reference")
+    lines = [line["text"] for line in stored_case(case_settings, reference).transcript]
+    assert lines[-1] == "Geen haast"
+
+
 def test_start_logs_the_case_and_says_the_chat_is_logged(
     case_settings: Settings, domain: dict[str, Any]
 ) -> None:
