@@ -36,7 +36,7 @@ import copy
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
@@ -58,6 +58,7 @@ from components.event_broker import RedactingEventBroker
 from components.redaction import is_deletion_request, redact_event
 
 logger = logging.getLogger(__name__)
+CASE_SLOT = "case_reference"  # set once a conversation has a case in the case log
 DELETABLE = (SQLTrackerStore, RedisTrackerStore, InMemoryTrackerStore)
 
 
@@ -152,18 +153,27 @@ class RedactingTrackerStore(TrackerStore):
         """
         if any(is_deletion_request(event) for event in tracker.events):
             await self.delete(tracker.sender_id)
+            if tracker.get_slot(CASE_SLOT):
+                await self._case_log(escalation.forget, tracker.sender_id)
             return
         redacted = redacted_copy(tracker)
         await self.inner.save(redacted)
         if tracker.is_paused():
             messages = messages_since_pause(redacted)
             if messages:
-                await asyncio.to_thread(
-                    escalation.record_live_messages,
-                    get_settings(),
-                    conversation_id=tracker.sender_id,
-                    messages=messages,
+                await self._case_log(
+                    escalation.record_live_messages, tracker.sender_id, messages=messages
                 )
+
+    @staticmethod
+    async def _case_log(change: Callable[..., None], conversation_id: str, **values: Any) -> None:
+        """Apply a change to the case log; a failure there never loses the conversation."""
+        try:
+            await asyncio.to_thread(
+                change, get_settings(), conversation_id=conversation_id, **values
+            )
+        except Exception:
+            logger.exception("The case log could not be updated for a conversation.")
 
     async def delete(self, sender_id: str) -> None:
         """Delete every stored event of one conversation and tell the event broker."""
@@ -178,7 +188,6 @@ class RedactingTrackerStore(TrackerStore):
             store.red.delete(store.key_prefix + sender_id)
         elif isinstance(store, InMemoryTrackerStore):
             store.store.pop(sender_id, None)
-        await asyncio.to_thread(escalation.forget, get_settings(), conversation_id=sender_id)
         logger.info("Deleted a conversation on its user's request.")
         if self.event_broker is not None:
             self.event_broker.publish(

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
 from bot.caselog import service
-from bot.db import session_scope
+from bot.db import get_database, session_scope
 from bot.settings import Settings, get_settings
 
 BATCH = 500
@@ -113,6 +113,8 @@ def purge_case_log(context: PurgeContext) -> str:
     """Turn closed cases older than ``privacy.case_days`` into counts (case_statistics)."""
     days = context.settings.privacy.case_days
     cutoff = context.now - timedelta(days=days)
+    if not sa.inspect(get_database(context.settings).engine).has_table("cases"):
+        return "no case log yet (no cases table)"
     with session_scope(context.settings) as session:
         if context.dry_run:
             count = len(service.closed_cases_before(session, closed_before=cutoff))

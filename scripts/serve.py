@@ -55,6 +55,11 @@ def free_port() -> int:
         return port
 
 
+def free_ports() -> dict[str, int]:
+    """Return a free port for every process of a stack (tests start several stacks)."""
+    return {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT", "CONSOLE_PORT")}
+
+
 @dataclass
 class Stack:
     """The running processes, where to reach them and the settings they share."""

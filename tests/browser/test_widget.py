@@ -120,13 +120,14 @@ def test_a_conversation_with_cards_survives_reload_and_tabs_and_buttons_work(
     wait_for_bubble(second, QUESTION)
     assert card_titles(second) == titles
 
-    # acute danger: the 112 message stands out and is announced; then an offer with buttons
+    # acute danger: the 112 message stands out and is announced; then the one intake
+    # question for an urgent case, with buttons
     say(page, ACUTE)
     alert = page.locator("deep-chat [role=alert]")
     expect(alert).to_contain_text("112")
     choices = page.locator("deep-chat button.al-choice")
     expect(choices.first).to_be_visible()
-    no = page.locator("deep-chat button.al-choice", has_text="Nee")
+    no = page.locator("deep-chat button.al-choice", has_text="Overslaan")
     no.focus()
     page.keyboard.press("Enter")
     wait_for_bubble(page, no.inner_text())
@@ -134,7 +135,7 @@ def test_a_conversation_with_cards_survives_reload_and_tabs_and_buttons_work(
 
     # the other tab sees the alert, the click (by its title) and the answer live
     expect(second.locator("deep-chat [role=alert]")).to_contain_text("112")
-    wait_for_bubble(second, "Nee")
+    wait_for_bubble(second, "Overslaan")
     expect(second.locator("deep-chat button.al-choice:enabled")).to_have_count(0)
 
     # accessibility with the widget open and every kind of message on screen
@@ -152,7 +153,9 @@ def test_user_text_is_shown_as_text_and_never_runs(browser: Browser) -> None:
     attacks = [
         '<img src=x onerror="window.__xss = 1">',
         "<script>window.__xss = 2</script>",
-        "**niet vet** en [geen link](https://example.org)",
+        # (no URL here: the conversation is stored de-identified, so a URL would come
+        # back from the server as [URL-1])
+        "**niet vet** en _niet schuin_ en [geen link](#boven)",
     ]
     for attack in attacks:
         say(page, attack)
@@ -164,7 +167,9 @@ def test_user_text_is_shown_as_text_and_never_runs(browser: Browser) -> None:
         assert page.locator("deep-chat #messages img").count() == 0
         assert page.locator("deep-chat #messages script").count() == 0
         # no Markdown either: people's text is shown exactly as typed
-        markdown = page.locator("deep-chat .user-message strong, deep-chat .user-message a")
+        markdown = page.locator(
+            "deep-chat .user-message strong, deep-chat .user-message em, deep-chat .user-message a"
+        )
         assert markdown.count() == 0
         shown = bubbles(page)
         for attack in attacks:

@@ -25,7 +25,7 @@ from scripts.serve import (
     MEASUREMENT_LIMITS,
     PRODUCTION_ENDPOINTS,
     Stack,
-    free_port,
+    free_ports,
     running_stack,
 )
 from tests.integration.conftest import texts
@@ -180,11 +180,7 @@ def test_saying_no_keeps_the_conversation(stack: Stack) -> None:
 def debug_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("debug")
     env = {**MEASUREMENT_LIMITS, "LOG_LEVEL": "DEBUG", "LOG_LEVEL_LIBRARIES": "DEBUG"}
-    with running_stack(
-        var_dir=base / "var",
-        ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
-        extra_env=env,
-    ) as running:
+    with running_stack(var_dir=base / "var", ports=free_ports(), extra_env=env) as running:
         yield running
 
 
@@ -275,7 +271,8 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
     try:
         with running_stack(
             var_dir=base / "var",
-            ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
+            ports=free_ports(),
+            services=("actions", "rasa"),
             endpoints=PRODUCTION_ENDPOINTS,
             extra_env=env,
         ) as running:
