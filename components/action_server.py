@@ -22,12 +22,16 @@ from bot.logsafe import configure as configure_logging
 from bot.settings import get_settings
 
 SECRET_HEADER = "X-Advieslijn-Action-Secret"
+# Rasa sends the whole tracker and the domain with every call, far more than the
+# public limit on a user's message (SANIC_REQUEST_MAX_SIZE, meant for the Rasa server).
+REQUEST_MAX_BYTES = 32 * 1024 * 1024
 OPEN_PATHS = frozenset({"/health"})
 
 
 def build_app(secret: str) -> Sanic:
     """Create the action server app for the ``actions`` package, guarded by ``secret``."""
     app: Sanic = create_app("actions", cors_origins=None)
+    app.config.REQUEST_MAX_SIZE = REQUEST_MAX_BYTES
 
     async def require_secret(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:

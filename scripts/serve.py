@@ -188,7 +188,8 @@ def stack_environment(
         {
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{settings.server.action_port}/webhook",
             "SANIC_HOST": host,
-            # Sanic answers 413 to larger bodies on every route of the Rasa server.
+            # Sanic answers 413 to larger bodies on every route of the Rasa server (the
+            # action server, called by Rasa with whole trackers, sets its own limit).
             "SANIC_REQUEST_MAX_SIZE": str(settings.limits.max_body_bytes),
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",

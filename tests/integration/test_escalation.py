@@ -166,3 +166,13 @@ def test_an_overlong_message_is_refused_politely_and_not_stored(
     reply = say("Ahmed " * 300)
     assert "te lang" in texts(reply)
     assert not any(e["event"] == "user" for e in tracker(stack, sender)["events"])
+
+
+def test_a_long_conversation_still_runs_its_actions(stack: Stack, chat: tuple[str, Say]) -> None:
+    # Rasa sends the action server the whole tracker and the domain: far more than the
+    # public limit on one message, which must not apply there.
+    _, say = chat
+    question = "welke signalen van radicalisering moet ik serieus nemen?"
+    for _ in range(25):
+        reply = say(question)
+    assert any(c["type"] == "resources" for c in customs(reply))

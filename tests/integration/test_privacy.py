@@ -28,6 +28,7 @@ from scripts.serve import (
     free_ports,
     running_stack,
 )
+from tests.brokers import bind_queue, delete_queues, postgres_url, read_queue
 from tests.integration.conftest import texts
 
 pytestmark = pytest.mark.integration
@@ -211,50 +212,6 @@ def test_no_process_logs_message_text_even_at_debug(debug_stack: Stack) -> None:
 # -- production profile -----------------------------------------------------------------
 
 
-def _postgres_url(database: str) -> str:
-    return f"postgresql://postgres@127.0.0.1:5432/{database}"
-
-
-async def _bind_queue(exchange: str, queue: str) -> None:
-    import aio_pika
-
-    connection = await aio_pika.connect_robust("amqp://guest:guest@127.0.0.1:5672/")
-    async with connection:
-        channel = await connection.channel()
-        bound = await channel.declare_queue(queue, durable=False, auto_delete=False)
-        await bound.bind(await channel.get_exchange(exchange), "")
-
-
-async def _read_queue(queue: str, settle: float = 2.0) -> list[dict[str, Any]]:
-    import aio_pika
-
-    connection = await aio_pika.connect_robust("amqp://guest:guest@127.0.0.1:5672/")
-    messages: list[dict[str, Any]] = []
-    async with connection:
-        channel = await connection.channel()
-        source = await channel.get_queue(queue)
-        quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < settle:
-            message = await source.get(no_ack=True, fail=False)
-            if message is None:
-                await asyncio.sleep(0.1)
-                continue
-            messages.append(json.loads(message.body))
-            quiet_since = time.monotonic()
-    return messages
-
-
-async def _delete(exchange: str, queues: list[str]) -> None:
-    import aio_pika
-
-    connection = await aio_pika.connect_robust("amqp://guest:guest@127.0.0.1:5672/")
-    async with connection:
-        channel = await connection.channel()
-        for queue in queues:
-            await channel.queue_delete(queue)
-        await channel.exchange_delete(exchange)
-
-
 @pytest.fixture(scope="module")
 def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str, str]]:
     tag = uuid.uuid4().hex[:8]
@@ -276,10 +233,10 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
             endpoints=PRODUCTION_ENDPOINTS,
             extra_env=env,
         ) as running:
-            asyncio.run(_bind_queue(exchange, queues[1]))
+            asyncio.run(bind_queue(exchange, queues[1]))
             yield running, database, queues[1]
     finally:
-        asyncio.run(_delete(exchange, queues))
+        asyncio.run(delete_queues(exchange, queues))
         subprocess.run(
             ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", database],
             check=False,
@@ -287,7 +244,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
 
 
 def _pg_events(database: str, conversation: str) -> list[dict[str, Any]]:
-    engine = sa.create_engine(_postgres_url(database))
+    engine = sa.create_engine(postgres_url(database))
     with engine.connect() as connection:
         rows = connection.execute(
             sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"),
@@ -307,7 +264,7 @@ def test_production_stores_and_publishes_only_redacted_events(
     stored = _pg_events(database, conversation)
     assert len([e for e in stored if e["event"] == "user"]) == len(MESSAGES)
     assert_clean(json.dumps(stored, ensure_ascii=False))
-    published = [m for m in asyncio.run(_read_queue(queue)) if m["sender_id"] == conversation]
+    published = [m for m in asyncio.run(read_queue(queue)) if m["sender_id"] == conversation]
     assert_clean(json.dumps(published, ensure_ascii=False))
     # the broker got every stored event, in order
     assert [m["event"] for m in published] == [e["event"] for e in stored]
@@ -323,10 +280,10 @@ def test_production_deletes_a_conversation_and_tells_the_broker(
     stack, database, queue = production
     conversation = sender()
     say_all(stack, conversation, MESSAGES[:2])
-    asyncio.run(_read_queue(queue, settle=1.0))  # drain
+    asyncio.run(read_queue(queue, settle=1.0))  # drain
     stack.webhook(conversation, "verwijder dit gesprek")
     assert "verwijderd" in texts(stack.webhook(conversation, "/confirm_delete"))
     assert _pg_events(database, conversation) == []
-    published = [m for m in asyncio.run(_read_queue(queue)) if m["sender_id"] == conversation]
+    published = [m for m in asyncio.run(read_queue(queue)) if m["sender_id"] == conversation]
     assert published and published[-1]["name"] == "conversation_deleted"
     assert published[-1]["value"] is True
