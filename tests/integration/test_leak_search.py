@@ -149,12 +149,15 @@ def seed(stack: Stack, telegram_api: FakeTelegramApi, adviser: str) -> Seeded:
     # The console: the adviser claims the widget case, replies, notes, closes both cases.
     admin(["add", adviser, "--name", "Rik"], environ={**stack.env, **ACCOUNT})
     database = Database(stack.settings.database_url)
-    try:
+
+    def open_case(conversation: str, live: bool) -> str | None:
         with database.session_scope() as session:
-            live = wait_for(lambda: service.find_open_case(session, conversation_id=widget))
-            calm = service.find_open_case(session, conversation_id=rest)
-            assert live is not None and live.live and calm is not None
-            references = [live.reference, calm.reference]
+            case = service.find_open_case(session, conversation_id=conversation)
+            return case.reference if case and case.intake_complete and case.live == live else None
+
+    try:
+        references = [wait_for(lambda: open_case(widget, True)), open_case(rest, False)]
+        assert all(references), references
     finally:
         database.dispose()
     console = Console(stack.console_url)
