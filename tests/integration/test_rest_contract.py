@@ -152,3 +152,15 @@ def test_entities_are_extracted_and_normalised(stack: Stack) -> None:
     assert ("role", "docent") in found
     assert ("age_group", "tieners") in found
     assert ("phenomenon", "extreemrechts") in found
+
+
+def test_the_action_server_refuses_calls_without_the_shared_secret(stack: Stack) -> None:
+    call = {"next_action": "action_contact_details", "sender_id": "x", "tracker": {}, "domain": {}}
+    url = f"{stack.action_url}/webhook"
+    assert requests.post(url, json=call, timeout=10).status_code == 403
+    wrong = {"X-Advieslijn-Action-Secret": "not-the-secret"}
+    assert requests.post(url, json=call, headers=wrong, timeout=10).status_code == 403
+    assert requests.get(f"{stack.action_url}/health", timeout=10).ok
+    # the secret comes from the stack's settings; with it the call gets through the guard
+    right = {"X-Advieslijn-Action-Secret": stack.settings.secrets.require("action_secret")}
+    assert requests.post(url, json=call, headers=right, timeout=10).status_code != 403
