@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.channels.guard import TOO_LONG_RESPONSE, offered_payloads, screen_text
@@ -40,7 +42,7 @@ def test_anything_but_text_is_ignored(value: object) -> None:
 
 
 def test_offered_payloads_are_those_of_the_latest_bot_turn_only() -> None:
-    newest_first = [
+    newest_first: list[dict[str, Any]] = [
         {"event": "bot", "data": {"buttons": [{"title": "Ja", "payload": "/request_human"}]}},
         {"event": "action", "name": "utter_offer_human"},
         {"event": "bot", "data": {"quick_replies": [{"title": "x", "payload": "/deny"}]}},
