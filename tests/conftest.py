@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,13 +9,13 @@ from typing import Any
 import pytest
 import yaml
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from bot.catalogue import Catalogue, load_catalogue
-from bot.db import Database, dispose_all, migrate, session_scope
+from bot.db import Database, dispose_all, session_scope
 from bot.settings import Settings, get_settings
 from scripts.serve import MEASUREMENT_LIMITS, Stack, free_port, running_stack
+from tests.databases import empty, fresh_database
 from tests.fakes.telegram_api import FakeTelegramApi, running_telegram_api
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,38 +85,25 @@ def stack(
 
 # --- databases: every case-log test runs on SQLite and on PostgreSQL -----------------
 
-PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
-CASE_TABLES = ("case_events", "contact_details", "case_statistics", "cases", "advisers")
-
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh PostgreSQL database, migrated, dropped at the end of the session."""
-    name = f"advieslijn_test_{uuid.uuid4().hex[:10]}"
-    server = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT", future=True)
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{PG_SERVER}/{name}"
-    migrate(url)
-    yield url
-    dispose_all()
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    with fresh_database("postgresql", tmp_path_factory.mktemp("pg")) as url:
+        yield url
+        dispose_all()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty case-log database of each kind."""
     if request.param == "sqlite":
-        sqlite_url = f"sqlite:///{tmp_path / 'cases.db'}"
-        migrate(sqlite_url)
-        return sqlite_url
-    url: str = request.getfixturevalue("postgres_url")
-    with Database(url).engine.begin() as connection:
-        for table in CASE_TABLES:
-            connection.execute(text(f"DELETE FROM {table}"))
-    return url
+        with fresh_database("sqlite", tmp_path) as sqlite_url:
+            yield sqlite_url
+        return
+    postgres: str = request.getfixturevalue("postgres_url")
+    empty(Database(postgres))
+    yield postgres
 
 
 @pytest.fixture
