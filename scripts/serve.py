@@ -272,8 +272,15 @@ def running_stack(
     try:
         for name, service in chosen.items():
             with (log_dir / f"{name}.out").open("ab") as log:
+                # Own session: Ctrl-C reaches the launcher only, which stops the
+                # processes in order (reverse start order) instead of all at once.
                 stack.processes[name] = subprocess.Popen(
-                    service.command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                    service.command,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
                 )
         _wait_ready(stack, chosen, time.monotonic() + READY_TIMEOUT)
         yield stack
@@ -287,8 +294,16 @@ def _telegram_status(settings: Settings) -> str:
     return f"off: {problem}" if problem else "on; register it with 'make telegram-webhook'"
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the advice line until Ctrl-C (``make run``)."""
+    """Run the advice line until Ctrl-C or SIGTERM (``make run``)."""
+    # Ctrl-C and SIGTERM both stop every process in order. (A job started in the
+    # background by a shell inherits SIGINT as ignored: undo that.)
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(description="Start the advice line.")
     parser.add_argument(
         "--endpoints",
