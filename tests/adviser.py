@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from bot.engine import ConversationEngine
+from scripts.serve import Stack
 
 PASSWORD = "een wachtwoord voor de test"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -68,3 +69,10 @@ def wait_for(predicate: Any, timeout: float = 20.0, step: float = 0.05) -> Any:
             return found
         time.sleep(step)
     raise AssertionError("not seen in time")
+
+
+def push_adviser_message(stack: Stack, conversation: str, text: str, name: str = "Anna") -> None:
+    """Push an adviser's message into a conversation, the way the console does."""
+    ConversationEngine(stack.rasa_url, stack.token).send_adviser_message(
+        conversation, text=text, name=name
+    )

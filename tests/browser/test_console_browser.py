@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,18 +20,8 @@ from bot.caselog.models import HelpMode, Urgency
 from bot.console.admin import run as admin
 from bot.db import Database
 from scripts.serve import Stack, free_port, running_stack
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "een wachtwoord voor de browser"
 ACCOUNT = {"ADVISER_PASSWORD": PASSWORD}
 SCRIPT = "<script>window.__pwned = 'summary'</script>"

@@ -17,6 +17,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from scripts.serve import Stack
+from tests.adviser import push_adviser_message
 from tests.browser.conftest import AXE, LABELS, ROOT, Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -194,17 +195,7 @@ def test_an_adviser_message_pushed_through_the_http_api_shows_as_from_that_advis
     conversation = page.evaluate("window.advieslijnWidget.conversation")
 
     text = "Hoi, ik ben Anna. <b>Vertel</b> gerust wat er speelt."
-    answer = requests.post(
-        f"{stack.rasa_url}/conversations/{conversation}/tracker/events",
-        params={"token": stack.token, "execute_side_effects": "true", "output_channel": "latest"},
-        json={
-            "event": "bot",
-            "text": text,
-            "data": {"custom": {"type": "adviser", "name": "Anna"}},
-        },
-        timeout=30,
-    )
-    answer.raise_for_status()
+    push_adviser_message(stack, conversation, text, "Anna")
 
     adviser = page.locator("deep-chat .al-adviser")
     expect(adviser).to_be_visible()

@@ -45,6 +45,14 @@ def buttons(messages: list[dict[str, Any]]) -> list[str]:
     return [b["payload"] for m in messages for b in m.get("buttons", [])]
 
 
+def wait_for_an_adviser(say: Say, request: str, urgency: str = "overslaan") -> None:
+    """Ask for a person, skip the first question, answer the urgency, wait in the chat."""
+    say(request)
+    say("overslaan")
+    say(urgency)
+    say('/inform{"help_mode":"chat"}')
+
+
 def test_waiting_for_a_live_adviser_pauses_the_bot(
     stack: Stack, chat: tuple[str, Say], cases: Session
 ) -> None:
@@ -73,10 +81,7 @@ def test_waiting_for_a_live_adviser_pauses_the_bot(
 
 def test_typed_commands_cannot_break_out_of_a_handoff(stack: Stack, chat: tuple[str, Say]) -> None:
     sender, say = chat
-    say("kan iemand mij bellen")
-    say("overslaan")
-    say("overslaan")
-    say('/inform{"help_mode":"chat"}')
+    wait_for_an_adviser(say, "kan iemand mij bellen")
     assert tracker(stack, sender)["paused"] is True
     for typed in ("/restart", '/inform{"urgency":"laag"}', "/request_human", "/session_start"):
         assert say(typed) == []
@@ -89,10 +94,7 @@ def test_acute_danger_during_a_handoff_still_gets_112_at_once(
     stack: Stack, chat: tuple[str, Say], cases: Session
 ) -> None:
     sender, say = chat
-    say("ik wil een adviseur")
-    say("overslaan")
-    say("geen haast")
-    say('/inform{"help_mode":"chat"}')
+    wait_for_an_adviser(say, "ik wil een adviseur", urgency="geen haast")
     assert the_case(cases, sender).urgency == "laag"
     reply = say("hij staat nu met een mes voor de deur en wil iemand steken")
     assert "112" in reply[0]["text"]

@@ -28,6 +28,7 @@ from scripts.serve import (
     free_ports,
     running_stack,
 )
+from tests.adviser import push_adviser_message
 from tests.brokers import bind_queue, delete_queues, postgres_url, read_queue
 from tests.integration.conftest import texts
 
@@ -53,20 +54,6 @@ def say_all(stack: Stack, conversation: str, messages: list[str]) -> list[dict[s
     for text in messages:
         replies = stack.webhook(conversation, text)
     return replies
-
-
-def push_adviser_message(stack: Stack, conversation: str, text: str = ADVISER_TEXT) -> None:
-    answer = requests.post(
-        f"{stack.rasa_url}/conversations/{conversation}/tracker/events",
-        params={"token": stack.token, "execute_side_effects": "true", "output_channel": "latest"},
-        json={
-            "event": "bot",
-            "text": text,
-            "data": {"custom": {"type": "adviser", "name": "Anna"}},
-        },
-        timeout=30,
-    )
-    answer.raise_for_status()
 
 
 def api_tracker(stack: Stack, conversation: str) -> dict[str, Any]:
@@ -126,7 +113,7 @@ def test_a_privacy_question_at_any_time_gets_the_explanation(stack: Stack, quest
 def test_only_redacted_events_are_stored_and_none_is_lost(stack: Stack) -> None:
     conversation = sender()
     say_all(stack, conversation, MESSAGES)
-    push_adviser_message(stack, conversation)
+    push_adviser_message(stack, conversation, ADVISER_TEXT)
     stored = sqlite_events(stack, conversation)
     assert_clean(json.dumps(stored, ensure_ascii=False))
     users = [e["text"] for e in stored if e["event"] == "user"]
@@ -260,7 +247,7 @@ def test_production_stores_and_publishes_only_redacted_events(
     stack, database, queue = production
     conversation = sender()
     say_all(stack, conversation, MESSAGES)
-    push_adviser_message(stack, conversation)
+    push_adviser_message(stack, conversation, ADVISER_TEXT)
     stored = _pg_events(database, conversation)
     assert len([e for e in stored if e["event"] == "user"]) == len(MESSAGES)
     assert_clean(json.dumps(stored, ensure_ascii=False))
