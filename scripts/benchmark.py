@@ -1,8 +1,8 @@
 """Benchmark the advice line and print the figures (not a test: nothing is asserted).
 
 Measures train time and peak memory (fresh component cache), model load time,
-server memory, REST-webhook latency p50/p95 over 200 sequential messages and
-throughput with 10 concurrent conversations.
+memory of every process, REST-webhook latency p50/p95 over 200 sequential messages,
+throughput with 10 concurrent conversations, and the escalation to a live adviser.
 
     python -m scripts.benchmark [--skip-train] [--messages 200] [--concurrency 10]
 """
@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from scripts.evaluate import load_questions
-from scripts.serve import MEASUREMENT_LIMITS, ROOT, Stack, free_port, running_stack
+from scripts.serve import MEASUREMENT_LIMITS, ROOT, Stack, free_ports, running_stack
 
 
 def rss_mb(pid: int) -> float:
@@ -75,12 +75,23 @@ def timed_message(stack: Stack, sender: str, text: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def escalate(stack: Stack) -> tuple[float, float]:
+    """Go through the intake to the live queue; return ms for all of it and the last answer."""
+    sender = f"bench-escalation-{uuid.uuid4().hex}"
+    start = time.perf_counter()
+    for text in ("ik wil een adviseur spreken", "overslaan", "overslaan"):
+        stack.webhook(sender, text)
+    last = timed_message(stack, sender, '/inform{"help_mode":"chat"}')
+    return (time.perf_counter() - start) * 1000, last
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-train", action="store_true")
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--escalations", type=int, default=20)
     args = parser.parse_args(argv)
     texts = [q.text for q in load_questions() if not q.urgent]
 
@@ -95,13 +106,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         start = time.perf_counter()
         with running_stack(
             var_dir=base / "var",
-            ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
-            services=("actions", "rasa"),
-            extra_env=MEASUREMENT_LIMITS,
+            ports=free_ports(),
+            extra_env={
+                **MEASUREMENT_LIMITS,
+                "ADVIESLIJN_AVAILABILITY": "always",
+                "ADVIESLIJN_ALWAYS_OPEN": "true",
+            },
         ) as stack:
-            print(f"ready after start (model load): {time.perf_counter() - start:.1f} s")
-            rasa_pid = stack.processes["rasa"].pid
-            action_pid = stack.processes["actions"].pid
+            print(
+                f"ready after start (all {len(stack.processes)} processes, model and "
+                f"de-identification model loaded): {time.perf_counter() - start:.1f} s"
+            )
 
             timed_message(stack, "bench-warm-up", "hallo")
             sender = f"bench-{uuid.uuid4().hex}"
@@ -140,10 +155,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{args.concurrency} concurrent conversations: {len(flat) / elapsed:.1f} msg/s,"
                 f" p50 {statistics.median(flat):.1f} ms, p95 {percentile(flat, 95):.1f} ms"
             )
+            escalations = [escalate(stack) for _ in range(args.escalations)]
             print(
-                f"memory after load: rasa server {rss_mb(rasa_pid):.0f} MB,"
-                f" action server {rss_mb(action_pid):.0f} MB"
+                f"escalation to a live adviser over REST, {args.escalations} times (request, "
+                "three intake answers): whole intake p50 "
+                f"{statistics.median(t for t, _ in escalations):.0f} ms, last answer (case "
+                f"logged, queued, bot paused) p50 {statistics.median(q for _, q in escalations):.0f}"
+                f" ms, p95 {percentile([q for _, q in escalations], 95):.0f} ms"
             )
+            memory = ", ".join(
+                f"{name} {rss_mb(process.pid):.0f} MB" for name, process in stack.processes.items()
+            )
+            print(f"memory after load: {memory}")
     return 0
 
 
