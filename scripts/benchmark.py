@@ -156,12 +156,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f" p50 {statistics.median(flat):.1f} ms, p95 {percentile(flat, 95):.1f} ms"
             )
             escalations = [escalate(stack) for _ in range(args.escalations)]
+            whole = [total for total, _ in escalations]
+            last = [queued for _, queued in escalations]
             print(
                 f"escalation to a live adviser over REST, {args.escalations} times (request, "
-                "three intake answers): whole intake p50 "
-                f"{statistics.median(t for t, _ in escalations):.0f} ms, last answer (case "
-                f"logged, queued, bot paused) p50 {statistics.median(q for _, q in escalations):.0f}"
-                f" ms, p95 {percentile([q for _, q in escalations], 95):.0f} ms"
+                f"three intake answers): whole intake p50 {statistics.median(whole):.0f} ms; "
+                "last answer (case logged, queued, bot paused) p50 "
+                f"{statistics.median(last):.0f} ms, p95 {percentile(last, 95):.0f} ms"
             )
             memory = ", ".join(
                 f"{name} {rss_mb(process.pid):.0f} MB" for name, process in stack.processes.items()
