@@ -24,7 +24,13 @@ import requests
 
 from bot.channels.telegram import configuration_problem
 from bot.db import migrate
-from bot.settings import SECRET_VARIABLES, Settings, ensure_secret_files, load_settings
+from bot.settings import (
+    SECRET_VARIABLES,
+    Settings,
+    SettingsError,
+    ensure_secret_files,
+    load_settings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "advieslijn.tar.gz"
@@ -312,8 +318,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"Rasa endpoint configuration (production: {PRODUCTION_ENDPOINTS.relative_to(ROOT)})",
     )
     args = parser.parse_args(argv)
-    var_dir = Path(os.environ.get("ADVIESLIJN_VAR", str(ROOT / "var")))
-    host = os.environ.get("ADVIESLIJN_HOST", "127.0.0.1")
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    var_dir, host = settings.var_dir, settings.server.host
     print("Starting Advieslijn (this takes about a minute) ...", flush=True)
     try:
         with running_stack(var_dir=var_dir, host=host, endpoints=args.endpoints) as stack:
