@@ -15,6 +15,8 @@ API's ``output_channel=socketio`` and ``output_channel=latest`` reach it):
   conversation and per address); a refusal is sent to that socket only, never stored.
 * **Message size** is capped at ``limits.max_body_bytes`` (``max_http_buffer_size``),
   and only the configured ``server.widget_origins`` may connect.
+* **Malformed packets are turned away** (:mod:`components.channels.packets`) instead
+  of writing a traceback into the log for each one.
 * **One event per bot message.** :class:`AdvieslijnSocketIOOutput` emits ONE
   ``bot_uttered`` event carrying text, buttons and custom payload together (Rasa's
   own output splits texts on blank lines, sends buttons as a separate event and
@@ -45,6 +47,8 @@ from bot.channels.guard import INTENT_PREFIX
 from bot.channels.widget import button_title, history, valid_session_id, wire_message
 from bot.settings import Settings, get_settings
 from components.channels.guard import ChannelGuard
+from components.channels.output import WholeMessageOutput
+from components.channels.packets import install_packet_check, undecodable_polling_body
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +75,7 @@ async def enter_room(sio: AsyncServer, sid: str, room: str, namespace: str | Non
     await settle(sio.enter_room(sid, room, namespace=namespace))
 
 
-class AdvieslijnSocketIOOutput(OutputChannel):
+class AdvieslijnSocketIOOutput(WholeMessageOutput):
     """Sends each bot message as one socket.io event to its conversation's sockets."""
 
     @classmethod
@@ -103,32 +107,6 @@ class AdvieslijnSocketIOOutput(OutputChannel):
             namespace=self.namespace,
         )
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Send a text (not split on blank lines)."""
-        await self.send_response(recipient_id, {"text": text})
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Send a text with its buttons in the same event."""
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_quick_replies(
-        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Send quick replies as buttons."""
-        await self.send_response(recipient_id, {"text": text, "buttons": quick_replies})
-
-    async def send_custom_json(
-        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
-    ) -> None:
-        """Send a custom payload as the ``custom`` field of one event."""
-        await self.send_response(recipient_id, {"custom": json_message})
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        """Send an image address."""
-        await self.send_response(recipient_id, {"image": image})
-
     async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
         """Send an attachment."""
         await self.send_response(recipient_id, {"attachment": attachment})
@@ -140,6 +118,26 @@ class _Socket:
 
     address: str
     conversation: str | None = None
+
+
+class CheckedSocketBlueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint, answering 400 to polling bodies engine.io cannot read."""
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        """Attach the socket.io server and the check of its polling POSTs to the app."""
+        path = "/" + str(self.ctx.socketio_path).strip("/") + "/"
+
+        async def check_polling_body(request: Request) -> HTTPResponse | None:
+            if request.method != "POST" or not request.path.startswith(path):
+                return None
+            problem = undecodable_polling_body(request.body or b"")
+            if problem is None:
+                return None
+            logger.info("socket.io: refused a polling request: %s", problem)
+            return response.json({"error": problem}, status=400)
+
+        app.register_middleware(check_polling_body, "request")
+        super().register(app, options)
 
 
 class AdvieslijnSocketIOInput(InputChannel):
@@ -201,7 +199,8 @@ class AdvieslijnSocketIOInput(InputChannel):
             cors_allowed_origins=list(settings.server.widget_origins),
             max_http_buffer_size=settings.limits.max_body_bytes,
         )
-        webhook: Blueprint = SocketBlueprint(
+        install_packet_check(sio)
+        webhook: Blueprint = CheckedSocketBlueprint(
             sio, self.socketio_path, "advieslijn_socketio_webhook", __name__
         )
         apps: list[Sanic] = []

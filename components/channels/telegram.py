@@ -59,6 +59,7 @@ from bot.channels.telegram import (
 )
 from bot.settings import Settings, get_settings
 from components.channels.guard import ChannelGuard
+from components.channels.output import WholeMessageOutput
 from components.channels.rest import client_address, error, json_object
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ NOTICE_SECONDS = 60.0
 GROUP_NOTICE_SECONDS = 3600.0
 
 
-class TelegramOutput(OutputChannel):
+class TelegramOutput(WholeMessageOutput):
     """Sends bot messages to a Telegram chat (the conversation id is the chat id)."""
 
     @classmethod
@@ -89,26 +90,6 @@ class TelegramOutput(OutputChannel):
         name = adviser_name(message)
         label = await self._adviser_label(recipient_id, name) if name else None
         await send_messages(self.api, chat_id, render_message(message, adviser_label=label))
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Send a text."""
-        await self.send_response(recipient_id, {"text": text})
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Send a text with an inline keyboard."""
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_custom_json(
-        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
-    ) -> None:
-        """Send a custom payload (only what a teacher can read of it is shown)."""
-        await self.send_response(recipient_id, {"custom": json_message})
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        """Send an image as a link."""
-        await self.send_response(recipient_id, {"image": image})
 
     async def answer_callback(self, callback_query_id: str) -> None:
         """Stop the button's progress indicator (errors are logged)."""
