@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install model web chromium run test validate lint audit unit integration browser eval benchmark purge clean telegram-webhook adviser
+.PHONY: install model web chromium run test validate lint audit unit integration browser eval benchmark fuzz purge clean telegram-webhook adviser
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh
@@ -66,6 +66,11 @@ eval: model
 
 benchmark: model
 	$(PY) -m scripts.benchmark
+
+# Fuzz the public endpoints, 10,000 generated inputs each (README "Fuzzing"); FUZZ_ARGS
+# for options, e.g. make fuzz FUZZ_ARGS="--examples 500 --targets rest,login"
+fuzz: model
+	$(PY) -m tests.fuzz $(FUZZ_ARGS)
 
 # Register the Telegram webhook (needs TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_URL; see README).
 telegram-webhook: install

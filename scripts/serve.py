@@ -42,6 +42,7 @@ ALL_SERVICES = ("actions", "rasa", "web", "console")
 MEASUREMENT_LIMITS = {
     "ADVIESLIJN_RATE_CONVERSATION": "100000/minute",
     "ADVIESLIJN_RATE_ADDRESS": "100000/minute",
+    "CONSOLE_LOGIN_RATE": "100000/minute",
 }
 DEFAULT_ENDPOINTS = ROOT / "endpoints.yml"
 PRODUCTION_ENDPOINTS = ROOT / "config" / "endpoints.production.yml"
