@@ -147,7 +147,7 @@ class RestTarget:
         self.stack = stack
         self.http = requests.Session()
         run = uuid.uuid4().hex[:8]
-        self.senders = [f"fuzz-rest-{run}-{i}" for i in range(12)]
+        self.senders = [f"fuzz-rest-{run}-{i}" for i in range(200)]
 
     def strategy(self) -> st.SearchStrategy[HttpCase]:
         """Requests to the webhook."""
@@ -171,7 +171,7 @@ class TelegramTarget:
         self.stack = stack
         self.secret = secret
         self.http = requests.Session()
-        self.chats = [int(uuid.uuid4().int % 10**9) + 10**9 for _ in range(12)]
+        self.chats = [int(uuid.uuid4().int % 10**9) + 10**9 for _ in range(200)]
 
     def strategy(self) -> st.SearchStrategy[HttpCase]:
         """Updates, mostly with the right secret."""
@@ -225,7 +225,7 @@ class SocketTarget:
         self.loop = EventLoop()
         self.client: Any = None
         self.http = requests.Session()
-        self.sessions = [uuid.uuid4().hex for _ in range(12)]
+        self.sessions = [uuid.uuid4().hex for _ in range(200)]
 
     def strategy(self) -> st.SearchStrategy[SocketCase]:
         """Events and packets."""
