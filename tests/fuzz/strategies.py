@@ -8,7 +8,9 @@ text, malformed JSON, raw bytes and bodies over the size limit.
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,6 +192,9 @@ def rest_cases(*, senders: list[str], limit: int) -> st.SearchStrategy[HttpCase]
 # --- Telegram webhook ------------------------------------------------------------------
 
 
+_update_ids = itertools.count(int(time.time() * 1000) % 2**40)
+
+
 def _user(user_id: Any) -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": "Sanne", "language_code": "nl"}
 
@@ -222,7 +227,10 @@ def telegram_updates(draw: st.DrawFn, chats: list[int]) -> dict[str, Any]:
             ]
         )
     )
-    update: dict[str, Any] = {"update_id": draw(st.integers(0, 2**40))}
+    # Mostly fresh ids (Telegram's are increasing; a repeated one is skipped as a
+    # redelivery), sometimes any number.
+    update_id = weighted((6, st.builds(lambda: next(_update_ids))), (1, st.integers(0, 2**40)))
+    update: dict[str, Any] = {"update_id": draw(update_id)}
     if kind in ("message", "command", "edited_message", "group"):
         message["text"] = text if kind != "command" else "/start " + text
         if kind == "command":
