@@ -19,9 +19,7 @@ depends_on = None
 def upgrade() -> None:
     """Add ``advisers.session_epoch`` (0 for existing advisers)."""
     with op.batch_alter_table("advisers") as batch:
-        batch.add_column(
-            sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
