@@ -239,6 +239,13 @@ def mark_acute(settings: Settings, *, conversation_id: str) -> None:
             service.raise_urgency(session, case=case, to=Urgency.ACUTE)
 
 
+def in_live_handoff(settings: Settings, *, conversation_id: str) -> bool:
+    """Whether the conversation waits for, or talks with, an adviser in the chat."""
+    with session_scope(settings) as session:
+        case = service.find_open_case(session, conversation_id=conversation_id)
+        return case is not None and case.live
+
+
 def adviser_name(settings: Settings, *, reference: str) -> str | None:
     """Return the display name of the adviser who has the case."""
     with session_scope(settings) as session:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.caselog import service
 from bot.caselog.models import Case
 from bot.db import session_scope
+from bot.engine import ConversationEngine
 from scripts.serve import Stack
 from tests.integration.conftest import customs, texts, tracker
 
@@ -88,6 +89,20 @@ def test_typed_commands_cannot_break_out_of_a_handoff(stack: Stack, chat: tuple[
     state = tracker(stack, sender)
     assert state["paused"] is True
     assert state["slots"]["urgency"] is None  # cleared after the intake, not set by typing
+
+
+def test_a_new_session_while_waiting_for_an_adviser_keeps_the_bot_paused(
+    stack: Stack, chat: tuple[str, Say]
+) -> None:
+    # What Rasa runs when the professional writes after the 60-minute session expiry;
+    # its own action_session_start would un-pause the conversation.
+    sender, say = chat
+    wait_for_an_adviser(say, "ik wil een adviseur")
+    ConversationEngine(stack.rasa_url, stack.token).execute(sender, "action_session_start")
+    state = tracker(stack, sender)
+    assert state["paused"] is True
+    assert state["events"][-3]["event"] == "session_started"
+    assert say("Is er al iemand?") == []
 
 
 def test_acute_danger_during_a_handoff_still_gets_112_at_once(

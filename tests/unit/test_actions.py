@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionClarify, ActionOfferHuman
@@ -22,6 +22,7 @@ from actions.handoff import (
 )
 from actions.intake import ActionAskHelpMode, ValidateHandoffForm
 from actions.recommend import ActionRecommendResources
+from actions.session import ActionSessionStart
 from bot.caselog import service
 from bot.caselog.models import Adviser, Case
 from bot.db import session_scope
@@ -311,6 +312,43 @@ def test_waiting_in_the_chat_queues_and_pauses_the_bot(
     assert ConversationPaused() in events
     case = stored_case(get_settings(), reference)
     assert case.live and case.intake_complete and case.help_mode == "chat"
+
+
+def test_a_new_session_during_a_live_handoff_stays_paused_until_handed_back(
+    case_settings: Settings, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_settings(monkeypatch, "always")
+    _, reference = open_case(domain)
+    run(
+        ActionSubmitHandoff(),
+        tracker("/inform", "inform", case_reference=reference, help_mode="chat"),
+        domain,
+    )
+    waiting = tracker(sender="conv-1", role="docent", session_started_metadata={"a": 1})
+    _, events = run(ActionSessionStart(), waiting, domain)
+    # Rasa's SessionStarted un-pauses; the pause comes after it, then action_listen.
+    assert events[0] == SessionStarted()
+    assert events[-2:] == [ConversationPaused(), ActionExecuted("action_listen")]
+    assert SlotSet("role", "docent") in events
+    assert all(e.get("name") != "session_started_metadata" for e in events)
+
+    with session_scope(get_settings()) as session:
+        case = service.get_case(session, reference=reference)
+        assert case is not None
+        adviser = Adviser(username="anna", display_name="Anna", role="adviser", password_hash="x")
+        session.add(adviser)
+        session.flush()
+        service.claim(session, case=case, adviser=adviser)
+        service.hand_back(session, case=case, adviser=adviser)
+    _, events = run(ActionSessionStart(), waiting, domain)
+    assert ConversationPaused() not in events
+
+
+def test_a_new_session_of_an_ordinary_conversation_is_not_paused(
+    case_settings: Settings, domain: dict[str, Any]
+) -> None:
+    _, events = run(ActionSessionStart(), tracker(sender="nobody", role="docent"), domain)
+    assert events == [SessionStarted(), SlotSet("role", "docent"), ActionExecuted("action_listen")]
 
 
 def test_outside_live_hours_a_typed_number_becomes_an_encrypted_call_back(
