@@ -102,6 +102,16 @@ class Stack:
         return self.settings.secrets.require("rasa_token")
 
     @property
+    def ready_urls(self) -> dict[str, str]:
+        """For each process, the URL that answers 2xx when it is ready and healthy."""
+        return {
+            "actions": f"{self.action_url}/health",
+            "rasa": f"{self.rasa_url}/status?token={self.token}",
+            "web": f"{self.web_url}/health",
+            "console": f"{self.console_url}/healthz",
+        }
+
+    @property
     def var_dir(self) -> Path:
         """Where this stack keeps its state."""
         return self.settings.var_dir
@@ -128,11 +138,9 @@ class Service:
 
 
 def _services(stack: Stack, model: Path, endpoints: Path) -> dict[str, Service]:
-    python, server = sys.executable, stack.settings.server
+    python, server, ready = sys.executable, stack.settings.server, stack.ready_urls
     return {
-        "actions": Service(
-            [python, "-m", "components.action_server"], f"{stack.action_url}/health"
-        ),
+        "actions": Service([python, "-m", "components.action_server"], ready["actions"]),
         "rasa": Service(
             [
                 python,
@@ -157,10 +165,10 @@ def _services(stack: Stack, model: Path, endpoints: Path) -> dict[str, Service]:
                 "--logging-config-file",
                 str(LOGGING_CONFIG),
             ],
-            f"{stack.rasa_url}/status?token={stack.token}",
+            ready["rasa"],
         ),
-        "web": Service([python, "-m", "bot.web"], f"{stack.web_url}/health"),
-        "console": Service([python, "-m", "bot.console"], f"{stack.console_url}/healthz"),
+        "web": Service([python, "-m", "bot.web"], ready["web"]),
+        "console": Service([python, "-m", "bot.console"], ready["console"]),
     }
 
 

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import json
 import random
-import re
 import threading
 import time
 import uuid
@@ -38,9 +37,11 @@ from sqlalchemy import select
 
 from bot.caselog.models import Case, CaseEvent
 from bot.console.admin import run as admin
-from bot.db import Database
+from bot.db import session_scope
 from bot.engine import ConversationEngine
 from scripts.serve import Stack
+from tests.adviser import Console
+from tests.fakes.telegram_api import message_update
 from tests.fuzz.strategies import (
     EVENTS,
     HttpCase,
@@ -54,7 +55,6 @@ from tests.fuzz.strategies import (
 
 T = TypeVar("T")
 TIMEOUT = 60.0
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TRACEBACK = "Traceback (most recent call last)"
 
 
@@ -306,10 +306,9 @@ class LoginTarget:
         return login_cases(usernames=self.usernames, passwords=self.passwords)
 
     def _fresh_token(self) -> str:
-        self.http = requests.Session()
-        page = self.http.get(f"{self.stack.console_url}/login", timeout=TIMEOUT)
-        match = CSRF.search(page.text)
-        return match.group(1) if match else ""
+        console = Console(self.stack.console_url)  # a new visitor: new cookie, new token
+        self.http = console.http
+        return console.token("/login")
 
     def send(self, case: LoginCase) -> Outcome:
         """Send it with a valid, missing or forged CSRF token."""
@@ -408,17 +407,11 @@ def health_problems(stack: Stack) -> list[str]:
         for name, process in stack.processes.items()
         if process.poll() is not None
     ]
-    checks = {
-        "rasa": f"{stack.rasa_url}/status?token={stack.token}",
-        "rest": f"{stack.rasa_url}/webhooks/rest/",
-        "telegram": f"{stack.rasa_url}/webhooks/telegram/",
-        "socketio": f"{stack.rasa_url}/webhooks/socketio/",
-        "actions": f"{stack.action_url}/health",
-        "console": f"{stack.console_url}/healthz",
-    }
+    # Every running process's readiness URL, and each channel's own health route.
+    checks = {name: url for name, url in stack.ready_urls.items() if name in stack.processes}
+    for channel in ("rest", "telegram", "socketio"):
+        checks[channel] = f"{stack.rasa_url}/webhooks/{channel}/"
     for name, url in checks.items():
-        if name in ("actions", "console") and name not in stack.processes:
-            continue
         try:
             answer = requests.get(url, timeout=10)
             if answer.status_code != 200:
@@ -476,8 +469,7 @@ def _events(stack: Stack, conversation: str) -> list[dict[str, Any]]:
 
 
 def _case(stack: Stack, conversation: str) -> tuple[str, list[str]]:
-    database = Database(stack.settings.database_url)
-    with database.session_scope() as session:
+    with session_scope(stack.settings) as session:
         case = session.scalars(select(Case).where(Case.conversation_id == conversation)).one()
         kinds = session.scalars(
             select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
@@ -486,9 +478,7 @@ def _case(stack: Stack, conversation: str) -> tuple[str, list[str]]:
 
 
 async def _widget_conversation(stack: Stack, conversation: str) -> None:
-    received: list[Any] = []
     client = socketio.AsyncClient(reconnection=False)
-    client.on("bot_uttered", received.append)
     await client.connect(stack.rasa_url, headers={"Origin": stack.web_url}, transports=["polling"])
     await client.call("session_request", {"session_id": conversation}, timeout=TIMEOUT)
     await client.call("user_uttered", {"message": "hoe herken ik polarisatie in de klas?"})
@@ -496,19 +486,9 @@ async def _widget_conversation(stack: Stack, conversation: str) -> None:
 
 
 def _telegram_message(stack: Stack, secret: str, chat: int, text: str) -> None:
-    update = {
-        "update_id": int(time.time() * 1000) % 2**31,
-        "message": {
-            "message_id": 1,
-            "from": {"id": chat, "is_bot": False, "first_name": "Kees"},
-            "chat": {"id": chat, "type": "private", "first_name": "Kees"},
-            "date": int(time.time()),
-            "text": text,
-        },
-    }
     answer = requests.post(
         f"{stack.rasa_url}/webhooks/telegram/webhook",
-        json=update,
+        json=message_update(chat, text),
         headers={"X-Telegram-Bot-Api-Secret-Token": secret},
         timeout=TIMEOUT,
     )
@@ -546,16 +526,10 @@ def seed_canaries(stack: Stack, *, telegram_secret: str) -> Canaries:
 
 def can_log_in(stack: Stack, username: str, password: str) -> bool:
     """Whether the account logs in to the console."""
-    http = requests.Session()
-    page = http.get(f"{stack.console_url}/login", timeout=TIMEOUT)
-    match = CSRF.search(page.text)
-    answer = http.post(
+    console = Console(stack.console_url)
+    answer = console.http.post(
         f"{stack.console_url}/login",
-        data={
-            "username": username,
-            "password": password,
-            "csrf_token": match.group(1) if match else "",
-        },
+        data={"username": username, "password": password, "csrf_token": console.token("/login")},
         timeout=TIMEOUT,
         allow_redirects=False,
     )
