@@ -9,11 +9,12 @@ routing top-3 hit rate, intent accuracy, urgent recall and the false-urgent coun
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--questions", type=Path, default=QUESTIONS, help=f"question set (default {QUESTIONS})"
     )
+    parser.add_argument(
+        "--set",
+        dest="item_sets",
+        action="append",
+        type=Path,
+        help="a blind set by category (version 2, e.g. tests/eval/dev.yml); repeatable",
+    )
+    parser.add_argument(
+        "--sealed",
+        action="store_true",
+        help="also score the sealed half (figures only, never its misses)",
+    )
     args = parser.parse_args(argv)
+    if args.item_sets or args.sealed:
+        return _main_items(args)
     questions = load_questions(args.questions)
 
     if args.rasa_url:
@@ -185,6 +200,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  intent {want} -> {got}: {n}")
     ok = report.hit_rate >= 0.9 and report.urgent_recall == 1.0 and report.false_urgent == 0
     return 0 if ok else 1
+
+
+def _main_items(args: argparse.Namespace) -> int:
+    """Score version-2 sets by category; the sealed half prints figures only."""
+    from scripts.eval_categories import SEALED_SET, evaluate_items, load_items
+
+    sets: list[tuple[Path, bool]] = [(path, False) for path in args.item_sets or ()]
+    if args.sealed:
+        sets.append((SEALED_SET, True))
+    with _stack_url(args) as (url, token):
+        for path, sealed in sets:
+            report = evaluate_items(url, token, load_items(path))
+            print(f"== {path.name}{' (sealed: figures only)' if sealed else ''}")
+            print(report.summary(misses=args.verbose and not sealed))
+    return 0
+
+
+@contextlib.contextmanager
+def _stack_url(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    """Yield the Rasa URL and token to evaluate against (a stack of its own unless given)."""
+    if args.rasa_url:
+        yield args.rasa_url, args.token
+        return
+    from scripts.serve import MEASUREMENT_LIMITS, free_port, running_stack
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_stack(
+            var_dir=Path(tmp) / "var",
+            ports={"RASA_PORT": free_port(), "ACTION_PORT": free_port()},
+            services=("actions", "rasa"),
+            extra_env=MEASUREMENT_LIMITS,
+        ) as stack,
+    ):
+        yield stack.rasa_url, stack.token
 
 
 if __name__ == "__main__":
