@@ -10,7 +10,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: install model web chromium run test validate lint audit unit integration browser eval benchmark fuzz purge clean telegram-webhook adviser
 
-$(VENV)/.installed: requirements.txt constraints.txt scripts/bootstrap.sh
+$(VENV)/.installed: requirements.txt requirements-encoder.txt constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh
 
 install: $(VENV)/.installed

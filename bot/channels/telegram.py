@@ -163,6 +163,9 @@ def parse_update(body: Any) -> TelegramUpdate:
             return TelegramUpdate(update_id, UpdateKind.OTHER, chat_id)
         if kind is UpdateKind.TEXT and not isinstance(text, str):
             kind = UpdateKind.NOT_TEXT
+            # A photo's or video's caption is not read as a question, but it is still
+            # checked for acute danger (see the channel).
+            text = message.get("caption")
         return TelegramUpdate(update_id, kind, chat_id, text if isinstance(text, str) else None)
     query = _mapping(body.get("callback_query"))
     if "callback_query" in body and query is None:
@@ -224,7 +227,8 @@ def decide(update: TelegramUpdate) -> Handling:
         UpdateKind.GROUP: PRIVATE_ONLY_RESPONSE,
     }
     if update.kind in notices and update.chat_id is not None:
-        return Handling(Step.NOTICE, response=notices[update.kind])
+        # The text of an edit or a caption goes along: it is checked for acute danger.
+        return Handling(Step.NOTICE, text=update.text, response=notices[update.kind])
     return Handling(Step.IGNORE)
 
 

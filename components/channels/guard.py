@@ -25,9 +25,13 @@ from bot.channels.guard import (
     offered_payloads,
     screen_text,
 )
+from bot.danger import Assessment, DangerDetector, Level, RecentTurns, detector_for
 from bot.ratelimit import RateLimits
-from bot.safety import assess_acute
 from bot.settings import Settings, get_settings
+
+#: Where the channel leaves its danger assessment for the NLU (server-side metadata).
+DANGER_METADATA_KEY = "advieslijn_danger"
+POSSIBLY_URGENT_RESPONSE = "utter_possibly_urgent"
 
 
 class ChannelGuard:
@@ -38,6 +42,23 @@ class ChannelGuard:
         self.max_chars = settings.limits.max_message_chars
         self.max_body_bytes = settings.limits.max_body_bytes
         self.rate_limits = RateLimits.from_settings(settings.limits)
+        self.recent = RecentTurns()
+        self._detector: DangerDetector | None = None
+
+    @property
+    def detector(self) -> DangerDetector:
+        """The acute-danger check (loaded on first use, shared with the NLU)."""
+        if self._detector is None:
+            self._detector = detector_for(self.settings.root)
+        return self._detector
+
+    async def assess(self, sender_id: str, text: Any) -> Assessment:
+        """Assess a user text with the conversation's previous texts, before anything else."""
+        if not isinstance(text, str) or not text.strip():
+            return Assessment(Level.CALM)
+        previous = self.recent.previous(sender_id)
+        self.recent.add(sender_id, text[: self.max_chars * 4])
+        return await asyncio.to_thread(self.detector.assess, text, previous=previous)
 
     async def screen(self, agent: Agent, sender_id: str, text: Any) -> Screened:
         """Return what of ``text`` Rasa may see (see :func:`bot.channels.guard.screen_text`)."""
@@ -60,21 +81,68 @@ class ChannelGuard:
         message: UserMessage,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
-        """Hand a screened message to Rasa.
+        """Assess a screened message for acute danger, then hand it to Rasa.
 
-        While an adviser has the conversation the bot is paused and says nothing;
-        acute danger still gets the 112 message at once, and the case becomes acute.
+        The assessment travels with the message as server-side metadata, so the NLU
+        reads the same verdict (which saw the conversation's previous turns too).
+        Possible danger gets the one line "Is er nu direct gevaar? Bel 112." above the
+        normal answer. While an adviser has the conversation the bot is paused and says
+        nothing; acute danger still gets the 112 message at once, and the case becomes
+        acute.
         """
-        if isinstance(message.text, str) and assess_acute(message.text).acute:
-            tracker = await agent.tracker_store.retrieve(message.sender_id)
-            if tracker is not None and tracker.is_paused():
+        assessment = await self.assess(message.sender_id, message.text)
+        message.metadata = {
+            **(message.metadata or {}),
+            DANGER_METADATA_KEY: assessment.as_metadata(),
+        }
+        if assessment.level is Level.ACUTE:
+            if await self._paused(agent, message.sender_id):
                 await self.send_response(
                     agent, message.sender_id, URGENT_RESPONSE, message.output_channel
                 )
                 await asyncio.to_thread(
                     escalation.mark_acute, self.settings, conversation_id=message.sender_id
                 )
+        elif assessment.level is Level.POSSIBLE:
+            await self.send_response(
+                agent, message.sender_id, POSSIBLY_URGENT_RESPONSE, message.output_channel
+            )
         await on_new_message(message)
+
+    async def refuse(
+        self,
+        agent: Agent,
+        sender_id: str,
+        refusal: str | None,
+        output_channel: OutputChannel,
+        *,
+        text: Any,
+        **variables: Any,
+    ) -> None:
+        """Refuse a message (too long, rate limited), but never without 112 in danger.
+
+        The refused text is assessed first; when it is acute the 112 message goes out
+        before the refusal (and the case of a conversation with an adviser becomes acute);
+        when danger is possible, the one line "Is er nu direct gevaar? Bel 112." does.
+        ``refusal`` ``None``: say nothing unless it is acute.
+        """
+        level = (await self.assess(sender_id, text)).level
+        if level is Level.ACUTE:
+            await self.send_response(agent, sender_id, URGENT_RESPONSE, output_channel)
+            if await self._paused(agent, sender_id):
+                await asyncio.to_thread(
+                    escalation.mark_acute, self.settings, conversation_id=sender_id
+                )
+        elif level is Level.POSSIBLE:
+            await self.send_response(agent, sender_id, POSSIBLY_URGENT_RESPONSE, output_channel)
+        if refusal is not None:
+            await self.send_response(agent, sender_id, refusal, output_channel, **variables)
+
+    @staticmethod
+    async def _paused(agent: Agent, sender_id: str) -> bool:
+        """Whether an adviser has the conversation (the bot is paused)."""
+        tracker = await agent.tracker_store.retrieve(sender_id)
+        return tracker is not None and bool(tracker.is_paused())
 
     def retry_after(self, conversation: str | None, address: str | None) -> int | None:
         """Count one message; the seconds to wait when a rate limit is exceeded, else ``None``."""
@@ -95,9 +163,15 @@ class ChannelGuard:
             await output_channel.send_response(sender_id, dict(message))
 
     async def refuse_rate_limited(
-        self, agent: Agent, sender_id: str, output_channel: OutputChannel, retry_after: int
+        self,
+        agent: Agent,
+        sender_id: str,
+        output_channel: OutputChannel,
+        retry_after: int,
+        *,
+        text: Any = None,
     ) -> None:
         """Tell the user to wait (for channels that cannot answer with HTTP 429)."""
-        await self.send_response(
-            agent, sender_id, RATE_LIMITED_RESPONSE, output_channel, seconds=retry_after
+        await self.refuse(
+            agent, sender_id, RATE_LIMITED_RESPONSE, output_channel, text=text, seconds=retry_after
         )

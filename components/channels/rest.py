@@ -34,9 +34,18 @@ def belongs_to_another_channel(sender: str) -> bool:
     return chat_id_of(sender) is not None or valid_session_id(sender)
 
 
-def error(status: int, message: str, **headers: str) -> HTTPResponse:
-    """Build a JSON error response."""
-    return response.json({"error": message}, status=status, headers=headers or None)
+def error(
+    status: int,
+    message: str,
+    *,
+    messages: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTTPResponse:
+    """Build a JSON error response (with bot ``messages`` that must reach the user anyway)."""
+    body: dict[str, Any] = {"error": message}
+    if messages:
+        body["messages"] = messages
+    return response.json(body, status=status, headers=headers or None)
 
 
 def client_address(request: Request) -> str:
@@ -94,14 +103,21 @@ class AdvieslijnRestInput(InputChannel):
                 return error(400, "'sender' names a conversation of another channel")
             if not isinstance(text, str):
                 return error(400, "'message' must be a text")
-            wait = guard.retry_after(sender, client_address(request))
-            if wait is not None:
-                return error(429, "too many messages", **{"Retry-After": str(wait)})
             agent = request.app.ctx.agent
             collector = CollectingOutputChannel()
+            wait = guard.retry_after(sender, client_address(request))
+            if wait is not None:
+                # Over the limit, acute danger still gets 112 (in the 429's body).
+                await guard.refuse(agent, sender, None, collector, text=text)
+                return error(
+                    429,
+                    "too many messages",
+                    messages=collector.messages,
+                    headers={"Retry-After": str(wait)},
+                )
             screened = await guard.screen(agent, sender, text)
             if screened.refusal:
-                await guard.send_response(agent, sender, screened.refusal, collector)
+                await guard.refuse(agent, sender, screened.refusal, collector, text=text)
             elif screened.text is not None:
                 await guard.deliver(
                     agent,

@@ -269,11 +269,11 @@ class AdvieslijnSocketIOInput(InputChannel):
             to_socket = AdvieslijnSocketIOOutput(sio, self.bot_message_evt, namespace, sid)
             wait = guard.retry_after(conversation, socket.address)
             if wait is not None:
-                await guard.refuse_rate_limited(agent(), conversation, to_socket, wait)
+                await guard.refuse_rate_limited(agent(), conversation, to_socket, wait, text=text)
                 return
             screened = await guard.screen(agent(), conversation, text)
             if screened.refusal:
-                await guard.send_response(agent(), conversation, screened.refusal, to_socket)
+                await guard.refuse(agent(), conversation, screened.refusal, to_socket, text=text)
                 return
             if screened.text is None:
                 return

@@ -184,7 +184,7 @@ class TelegramInput(InputChannel):
                 return error(503, "the Telegram channel is not configured")
             wait = guard.retry_after(None, client_address(request))
             if wait is not None:
-                return error(429, "too many requests", **{"Retry-After": str(wait)})
+                return error(429, "too many requests", headers={"Retry-After": str(wait)})
             if not secret_matches(request.headers.get(SECRET_HEADER), secret):
                 return error(403, "wrong or missing secret token")
             body = await json_object(request, guard.max_body_bytes)
@@ -224,12 +224,16 @@ class TelegramInput(InputChannel):
         wait = guard.retry_after(sender, None)
         if wait is not None:
             if not group and notices.allow(f"{sender}:rate", wait):
-                await guard.refuse_rate_limited(agent, sender, output, wait)
+                await guard.refuse_rate_limited(agent, sender, output, wait, text=handling.text)
+            elif not group:
+                await guard.refuse(agent, sender, None, output, text=handling.text)
             return
         if handling.step is Step.NOTICE and handling.response:
             period = GROUP_NOTICE_SECONDS if group else NOTICE_SECONDS
-            if notices.allow(f"{sender}:{handling.response}", period):
-                await guard.send_response(agent, sender, handling.response, output)
+            allowed = notices.allow(f"{sender}:{handling.response}", period)
+            await guard.refuse(
+                agent, sender, handling.response if allowed else None, output, text=handling.text
+            )
             return
 
         async def forward(text: str) -> None:
@@ -250,6 +254,6 @@ class TelegramInput(InputChannel):
             text = update.button_title(text) or ""
         screened = await guard.screen(agent, sender, text)
         if screened.refusal:
-            await guard.send_response(agent, sender, screened.refusal, output)
+            await guard.refuse(agent, sender, screened.refusal, output, text=text)
         elif screened.text is not None:
             await forward(screened.text)

@@ -1,0 +1,119 @@
+"""The acute-danger check: each layer, long messages, danger spread over turns (real model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.danger import (
+    Assessment,
+    DangerDetector,
+    Level,
+    RecentTurns,
+    detector_for,
+    split_sentences,
+)
+from bot.settings import PROJECT_ROOT
+
+INTRO = (
+    "Ik wil graag even mijn verhaal kwijt, want ik loop er al een tijd mee rond. Op onze school "
+    "werken we sinds vorig jaar met een zorgteam dat elke twee weken bij elkaar komt, en daar "
+    "bespreken we leerlingen over wie we ons zorgen maken. Dat werkt meestal goed, al is er "
+    "weinig tijd en moeten we vaak kiezen wie we als eerste bespreken. Ouders zijn niet altijd "
+    "makkelijk te bereiken en de wijkagent ken ik alleen van een voorlichting in de aula. "
+)
+STORY = (
+    "Ik werk nu een paar jaar als mentor op een vmbo in het oosten van het land en ik vind het "
+    "werk meestal heel mooi. Deze week hadden we een lastige periode met toetsen, en in mijn klas "
+    "zit een jongen die het thuis niet makkelijk heeft. Hij is de laatste maanden stiller, zit "
+    "vaak "
+    "alleen, en hij heeft een paar keer gezegd dat niemand hem serieus neemt. Ik heb daar met mijn "
+    "collega's over gesproken en we hebben afgesproken dat ik hem in de gaten houd. Vanochtend "
+    "had hij ruzie met twee klasgenoten in de gang, en daarna is hij naar buiten gelopen. Ik heb "
+    "zijn ouders nog niet gebeld omdat ik eerst wilde weten wat er precies was gebeurd. Een "
+    "collega vertelde net dat hij op het schoolplein staat en tegen iedereen roept dat hij ze "
+    "gaat afmaken. "
+)
+
+
+@pytest.fixture(scope="module")
+def detector() -> DangerDetector:
+    return detector_for(PROJECT_ROOT)
+
+
+def test_sentences_are_split_and_short_fragments_dropped() -> None:
+    assert split_sentences("Hoi. Ik heb een vraag over een leerling! Ok") == [
+        "Ik heb een vraag over een leerling!"
+    ]
+
+
+def test_the_assessment_travels_as_metadata_without_text() -> None:
+    assessment = Assessment(Level.POSSIBLE, "acute:riot", True, 0.61234)
+    data = assessment.as_metadata()
+    assert data == {"level": "possible", "reason": "acute:riot", "suicidal": True, "score": 0.612}
+    assert Assessment.from_metadata(data) == Assessment(Level.POSSIBLE, "acute:riot", True, 0.612)
+    assert Assessment.from_metadata({"level": "boom"}) is None
+    assert Assessment.from_metadata("acute") is None
+
+
+def test_recent_turns_keep_the_last_two_texts_per_conversation() -> None:
+    recent = RecentTurns(turns=2, conversations=2)
+    for text in ("een", "twee", "drie"):
+        recent.add("a", text)
+    assert recent.previous("a") == ["twee", "drie"]
+    recent.add("b", "x")
+    recent.add("c", "y")
+    assert recent.previous("a") == []  # the oldest conversation was dropped
+    assert recent.previous("c") == ["y"]
+
+
+def test_recent_turns_forget_old_texts() -> None:
+    recent = RecentTurns(seconds=0)
+    recent.add("a", "een")
+    assert recent.previous("a") == []
+
+
+def test_explicit_danger_is_acute(detector: DangerDetector) -> None:
+    assert detector.assess("Hij heeft een mes getrokken in de kantine!").level is Level.ACUTE
+
+
+def test_english_danger_is_acute(detector: DangerDetector) -> None:
+    assert detector.assess("a student just pulled a gun in the hallway").level is Level.ACUTE
+
+
+def test_a_long_story_that_ends_in_danger_is_acute(detector: DangerDetector) -> None:
+    text = INTRO + STORY
+    assert len(text) > 1100
+    assert detector.assess(text).level is Level.ACUTE
+
+
+def test_danger_spread_over_three_messages_is_acute_on_the_last(detector: DangerDetector) -> None:
+    turns = [
+        "ik sta bij de ingang van de sporthal",
+        "er staan hier een stuk of tien jongens met stokken",
+        "ze slaan een jongen die op de grond ligt",
+    ]
+    assert detector.assess(turns[2], previous=turns[:2]).level is Level.ACUTE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hoe bespreek ik de aanslag in het nieuws met mijn klas?",
+        "Vorig jaar was er een steekpartij bij ons op school, hoe voorkom ik dat het weer gebeurt?",
+        "In de kooklessen gebruiken de leerlingen gewoon messen, moet ik daar iets mee?",
+        "Waar kan ik een training volgen over extremisme?",
+    ],
+)
+def test_calm_questions_with_danger_words_get_no_full_alarm(
+    detector: DangerDetector, text: str
+) -> None:
+    assert detector.assess(text).level is not Level.ACUTE
+
+
+def test_thoughts_of_suicide_without_danger_now_are_recognised(detector: DangerDetector) -> None:
+    result = detector.assess(
+        "Een leerling zei gisteren dat ze soms denkt dat het beter is als ze er niet meer is. "
+        "Hoe ga ik daarmee om?"
+    )
+    assert result.suicidal
+    assert result.level is not Level.ACUTE

@@ -1,0 +1,88 @@
+"""The channel guard never refuses acute danger without 112 (real domain, real NLG, real check)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+
+from bot.settings import PROJECT_ROOT
+from components.channels.guard import DANGER_METADATA_KEY, ChannelGuard
+
+
+@pytest.fixture(scope="module")
+def agent() -> Any:
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    return SimpleNamespace(
+        tracker_store=InMemoryTrackerStore(domain),
+        nlg=TemplatedNaturalLanguageGenerator(domain.responses),
+    )
+
+
+@pytest.fixture(scope="module")
+def guard() -> ChannelGuard:
+    return ChannelGuard()
+
+
+def refuse(guard: ChannelGuard, agent: Any, text: str, refusal: str | None) -> list[dict[str, Any]]:
+    output = CollectingOutputChannel()
+    sender = "c-" + str(abs(hash(text)))
+    asyncio.run(guard.refuse(agent, sender, refusal, output, text=text, seconds=30))
+    messages: list[dict[str, Any]] = output.messages
+    return messages
+
+
+def test_a_refused_acute_message_gets_112_before_the_refusal(
+    guard: ChannelGuard, agent: Any
+) -> None:
+    sent = refuse(guard, agent, "hij staat met een mes in de klas te zwaaien", "utter_rate_limited")
+    assert "112" in sent[0]["text"]
+    assert sent[1]["custom"] == {"type": "urgent"}
+    assert "30 seconden" in sent[2]["text"]
+
+
+def test_a_refused_calm_message_gets_the_refusal_only(guard: ChannelGuard, agent: Any) -> None:
+    sent = refuse(
+        guard, agent, "waar vind ik de JEPzine over veerkracht?", "utter_message_too_long"
+    )
+    assert len(sent) == 1
+    assert "112" not in sent[0]["text"]
+
+
+def test_without_a_refusal_only_danger_is_answered(guard: ChannelGuard, agent: Any) -> None:
+    assert refuse(guard, agent, "dank je wel", None) == []
+    assert (
+        "112"
+        in refuse(guard, agent, "er ligt iemand bewusteloos na een overdosis", None)[0]["text"]
+    )
+
+
+def test_deliver_hands_the_verdict_to_the_nlu_and_warns_when_possible(
+    guard: ChannelGuard, agent: Any
+) -> None:
+    output = CollectingOutputChannel()
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+
+    message = UserMessage("hij heeft een vuurwapen getrokken", output, "deliver-1")
+    asyncio.run(guard.deliver(agent, message, on_new_message))
+    assert received[0].metadata[DANGER_METADATA_KEY]["level"] == "acute"
+    calm = UserMessage("hoe praat ik met ouders over radicalisering?", output, "deliver-2")
+    asyncio.run(guard.deliver(agent, calm, on_new_message))
+    assert received[1].metadata[DANGER_METADATA_KEY]["level"] == "calm"
+    assert output.messages == []  # the bot itself answers; nothing was sent before it
+
+
+def test_the_detector_is_shared_with_the_nlu(guard: ChannelGuard, tmp_path: Path) -> None:
+    from bot.danger import detector_for
+
+    assert guard.detector is detector_for(PROJECT_ROOT)
