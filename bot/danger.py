@@ -66,6 +66,8 @@ _MIN_WORDS = 3
 #: Texts longer than this are also scored sentence by sentence.
 LONG_TEXT = 400
 MAX_SENTENCES = 40
+#: The conversation window counts only when this text's own score reaches this.
+WINDOW_OWN_FLOOR = 0.1
 
 
 class Level(str, Enum):
@@ -201,23 +203,37 @@ class DangerDetector:
 
         """
         parts, window = self.units(text, previous)
-        acute, suicidal, categories = self._scores([*parts, *([window] if window else [])])
+        earlier = list(previous[-2:]) if window else []
+        acute, suicidal, categories = self._scores(
+            [*parts, *([window] if window else []), *earlier]
+        )
         n = len(parts)
         best = int(np.argmax(acute[:n]))
         score = float(acute[best])
+        # A single sentence out of its story raises the full alarm only: the "possibly
+        # acute" line needs the whole text (or the conversation) to look like danger.
+        whole = float(acute[0])
         window_score = float(acute[n]) if window else 0.0
+        if window and (
+            float(acute[0]) < WINDOW_OWN_FLOOR or window_score <= float(acute[n + 1 :].max())
+        ):
+            # The conversation counts only when this text adds to it: a calm text after
+            # an emergency (already answered) does not inherit the alarm.
+            window_score = 0.0
         suicidal_score = float(suicidal[:n].max())
         t = self.thresholds
         is_suicidal = suicidal_score >= t.suicidal
         ruled = assess_acute(text)
-        if ruled.reason == "suicide" and is_suicidal and score < t.acute:
-            # Death wishes without means or plan: 113 (whose answer names 112 too).
+        if ruled.reason == "suicide" and score < t.acute:
+            # Words about ending one's life that the bank does not place with means, a plan
+            # or "now": thoughts of suicide, 113 (whose answer names 112 too), above it the
+            # "possibly acute" line.
             return Assessment(Level.POSSIBLE, "suicidal_thoughts", True, score)
         if score >= t.acute or (ruled.acute and score >= t.rule_floor):
             return Assessment(Level.ACUTE, ruled.reason or categories[best], False, score)
         if window and window_score >= t.window_acute:
             return Assessment(Level.ACUTE, categories[n], False, window_score)
-        if ruled.acute or score >= t.possible or window_score >= t.possible:
+        if ruled.acute or whole >= t.possible or window_score >= t.possible:
             return Assessment(Level.POSSIBLE, ruled.reason or categories[best], is_suicidal, score)
         return Assessment(Level.CALM, None, is_suicidal, score)
 

@@ -45,7 +45,10 @@ def observe(detector: DangerDetector, item: Item) -> Seen:
     for k, turn in enumerate(item.turns):
         parts, joined = detector.units(turn, item.turns[max(0, k - 2) : k])
         scores = detector.score_texts([*parts, *([joined] if joined else [])])
-        score = max(score, *(a for a, _ in scores[: len(parts)]))
+        # sentences count for the full alarm only (see DangerDetector.assess)
+        whole = scores[0][0]
+        best = max(a for a, _ in scores[: len(parts)])
+        score = max(score, best if best >= detector.thresholds.acute else whole)
         suicidal = max(suicidal, *(s for _, s in scores[: len(parts)]))
         if joined:
             window = max(window, scores[-1][0])

@@ -123,10 +123,11 @@ def evaluate(rasa_url: str, token: str, questions: Sequence[Question]) -> Report
             timeout=30,
         ).json()
         customs = [m["custom"] for m in reply if isinstance(m.get("custom"), dict)]
+        # 112 first: the full urgent answer, or the "possibly acute" line above the answer
         urgent_first = (
             len(reply) >= 2
             and "112" in str(reply[0].get("text", ""))
-            and (reply[1].get("custom") == {"type": "urgent"})
+            and reply[1].get("custom") in ({"type": "urgent"}, {"type": "possibly_urgent"})
         )
         if question.urgent:
             report.urgent_total += 1

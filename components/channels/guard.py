@@ -87,8 +87,8 @@ class ChannelGuard:
         reads the same verdict (which saw the conversation's previous turns too).
         Possible danger gets the one line "Is er nu direct gevaar? Bel 112." above the
         normal answer. While an adviser has the conversation the bot is paused and says
-        nothing; acute danger still gets the 112 message at once, and the case becomes
-        acute.
+        nothing (the adviser reads along); acute danger still gets the 112 message at
+        once, and the case becomes acute.
         """
         assessment = await self.assess(message.sender_id, message.text)
         message.metadata = {
@@ -103,7 +103,9 @@ class ChannelGuard:
                 await asyncio.to_thread(
                     escalation.mark_acute, self.settings, conversation_id=message.sender_id
                 )
-        elif assessment.level is Level.POSSIBLE:
+        elif assessment.level is Level.POSSIBLE and not await self._paused(
+            agent, message.sender_id
+        ):
             await self.send_response(
                 agent, message.sender_id, POSSIBLY_URGENT_RESPONSE, message.output_channel
             )

@@ -148,7 +148,23 @@ def test_a_conversation_with_cards_survives_reload_and_tabs_and_buttons_work(
     assert not browser.errors, browser.errors
 
 
-def test_user_text_is_shown_as_text_and_never_runs(browser: Browser) -> None:
+def wait_until_answered(stack: Stack, page: Page, user_messages: int) -> None:
+    """Wait until the bot has answered every message (the history is the server's copy)."""
+    conversation = page.evaluate("window.advieslijnWidget.conversation")
+    for _ in range(100):
+        tracker = requests.get(
+            f"{stack.rasa_url}/conversations/{conversation}/tracker",
+            params={"token": stack.token},
+            timeout=10,
+        ).json()
+        users = [e for e in tracker.get("events", []) if e.get("event") == "user"]
+        if len(users) >= user_messages and tracker.get("latest_action_name") == "action_listen":
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the bot did not answer every message in 10 s")
+
+
+def test_user_text_is_shown_as_text_and_never_runs(browser: Browser, stack: Stack) -> None:
     page = browser.tab()
     open_widget(page)
     attacks = [
@@ -177,6 +193,7 @@ def test_user_text_is_shown_as_text_and_never_runs(browser: Browser) -> None:
             assert attack in shown
 
     check()
+    wait_until_answered(stack, page, len(attacks))
     page.reload()  # the history is rendered by another path: check it too
     page.wait_for_function("() => window.advieslijnWidget !== undefined")
     open_widget(page)

@@ -17,7 +17,9 @@ CALM_STORY = (
     "dat hij zich nergens thuis voelt en dat niemand naar hem luistert. Ik probeer elke week even "
     "met hem te praten, meestal na de les, en dat gaat redelijk. Vorige week vertelde hij dat hij "
     "online veel tijd doorbrengt in een groep waar ze het hebben over hoe oneerlijk alles is. "
-    "Collega's vinden dat ik me te veel zorgen maak, maar ik twijfel. "
+    "Collega's vinden dat ik me te veel zorgen maak, maar ik twijfel. Ik heb ook met zijn "
+    "vader gebeld, die zei dat het thuis rustig is en dat hij gewoon veel gamet. Volgende week "
+    "hebben we weer een zorgoverleg en dan wil ik met een goed plan komen. "
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scripts.eval_categories import DEV_SET, evaluate_items, load_items
 from scripts.evaluate import evaluate, load_questions
 from scripts.serve import Stack
 
@@ -16,5 +17,26 @@ def test_held_out_questions_meet_the_targets(stack: Stack) -> None:
     report = evaluate(stack.rasa_url, stack.token, questions)
     print(report.summary())
     assert report.urgent_recall == 1.0, report.misses
-    assert report.false_urgent == 0, report.misses
+    # the full urgent answer on at most 1 % of the calm questions (the understanding
+    # issue's target; the "possibly acute" line is not counted here)
+    calm = sum(not q.urgent for q in questions)
+    assert report.false_urgent <= 0.01 * calm, report.misses
     assert report.hit_rate >= 0.90, report.misses
+
+
+def test_blind_development_set_meets_the_targets_by_category(stack: Stack) -> None:
+    """The dev half of the blind set (the sealed half is scored only by hand, at the start
+    and the end of a piece of work). Margins below the measured figures keep it from
+    flapping; acute recall has none: every emergency must get 112 first."""
+    items = load_items(DEV_SET)
+    assert len(items) >= 250
+    report = evaluate_items(stack.rasa_url, stack.token, items)
+    print(report.summary(misses=True))
+    figures = report.figures()
+    assert figures["acute_recall"] == 1.0, report.categories["acute"].misses
+    assert figures["routing_top3"] >= 0.86
+    assert figures["human"] >= 0.85
+    assert figures["out_of_scope"] >= 0.9
+    assert figures["suicidal_113"] >= 0.8
+    assert figures["full_alarm_calm"] <= 0.02
+    assert figures["possible_alarm_calm"] <= 0.08

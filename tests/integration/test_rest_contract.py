@@ -87,7 +87,7 @@ def test_out_of_scope_gets_no_recommendations(conversation: Conversation) -> Non
 
 
 # Messages the classifier cannot place; checked first so a changed model fails clearly.
-UNCLEAR = ("qwerty asdf zxcv", "lorem ipsum dolor sit amet")
+UNCLEAR = ("en hoe zit dat dan", "lorem ipsum dolor sit amet")
 
 
 def parse(stack: Stack, text: str) -> dict[str, Any]:

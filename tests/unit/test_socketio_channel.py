@@ -406,7 +406,8 @@ def test_rate_limit_answers_with_the_wait_and_does_not_reach_the_engine(
                 await until(lambda: len(client.bot) == len(server.received) or server.received)
             await until(lambda: len(client.bot) == 3)
             assert [m.text for m in server.received] == ["een", "twee"]
-            assert "Wacht even" in client.bot[2]["text"]
+            # the refusal of "drie" may overtake the answer to "twee"
+            assert sum("Wacht even" in m["text"] for m in client.bot) == 1
             await client.close()
 
     run(scenario)

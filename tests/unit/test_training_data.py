@@ -23,6 +23,10 @@ def _yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+# 113 Zelfmoordpreventie's free number (domain facts: 113 or 0800-0113, 24/7).
+NATIONAL_CRISIS_LINES = ("0800-0113",)
+
+
 def nlu_examples() -> dict[str, list[str]]:
     examples: dict[str, list[str]] = {}
     for path in sorted((DATA / "nlu").glob("*.yml")):
@@ -92,9 +96,20 @@ def test_every_topic_has_a_short_answer(domain: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("pattern", [r"\b0\d{1,3}[\s-]?\d{3}", r"@", r"\b\d{1,2}[.:]\d{2}\b"])
 def test_bot_text_holds_no_contact_details_or_hours(domain: dict[str, Any], pattern: str) -> None:
-    # Phone numbers, e-mail addresses and opening hours come from configuration.
+    # The advice line's phone numbers, e-mail addresses and opening hours come from
+    # configuration. National crisis lines are not its contact details: they stay.
     for name, text in _texts(domain).items():
+        for line in NATIONAL_CRISIS_LINES:
+            text = text.replace(line, "")
         assert not re.search(pattern, text), name
+
+
+def test_thoughts_of_suicide_name_113_and_say_112_only_for_danger_now(
+    domain: dict[str, Any],
+) -> None:
+    text = _texts(domain)["utter_suicidal_thoughts"]
+    assert "113" in text and "0800-0113" in text
+    assert text.index("113") < text.index("112")  # 113 first, 112 only for danger now
 
 
 def test_urgent_message_says_call_112_and_carries_the_urgent_payload(
