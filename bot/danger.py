@@ -33,6 +33,7 @@ engine; the encoder comes from :mod:`bot.encoder`, loaded once per process.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from collections import OrderedDict, deque
@@ -66,6 +67,8 @@ _MIN_WORDS = 3
 #: Texts longer than this are also scored sentence by sentence.
 LONG_TEXT = 400
 MAX_SENTENCES = 40
+#: The classifier's share of the score (the rest is the neighbours' vote).
+CLASSIFIER_WEIGHT = float(os.environ.get("ADVIESLIJN_DANGER_CLASSIFIER_WEIGHT", "0.25"))
 #: The conversation window counts only when this text's own score reaches this.
 WINDOW_OWN_FLOOR = 0.1
 
@@ -175,7 +178,10 @@ class DangerDetector:
 
         def score(label: str) -> npt.NDArray[Any]:
             vote = ((self._labels[nearest] == label) * weights).sum(axis=1)
-            mean: npt.NDArray[Any] = (probabilities[:, self._classes.index(label)] + vote) / 2
+            probability = probabilities[:, self._classes.index(label)]
+            mean: npt.NDArray[Any] = (
+                CLASSIFIER_WEIGHT * probability + (1 - CLASSIFIER_WEIGHT) * vote
+            )
             return mean
 
         categories = [self._categories[row[0]] for row in nearest]

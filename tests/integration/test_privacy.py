@@ -137,7 +137,8 @@ def test_the_bot_still_answers_on_the_original_text(stack: Stack) -> None:
 
 def test_a_professional_can_delete_the_conversation_after_confirming(stack: Stack) -> None:
     conversation = sender()
-    say_all(stack, conversation, MESSAGES)
+    # (the third message asks for a call back: it starts the intake for an adviser)
+    say_all(stack, conversation, MESSAGES[:2])
     assert sqlite_events(stack, conversation)
     question = stack.webhook(conversation, "verwijder dit gesprek")
     buttons = [b["payload"] for m in question for b in m.get("buttons", [])]  # type: ignore[attr-defined]
