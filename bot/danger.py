@@ -209,23 +209,22 @@ class DangerDetector:
 
         """
         parts, window = self.units(text, previous)
-        earlier = list(previous[-2:]) if window else []
-        acute, suicidal, categories = self._scores(
-            [*parts, *([window] if window else []), *earlier]
-        )
+        acute, suicidal, categories = self._scores(parts)
         n = len(parts)
-        best = int(np.argmax(acute[:n]))
+        best = int(np.argmax(acute))
         score = float(acute[best])
         # A single sentence out of its story raises the full alarm only: the "possibly
         # acute" line needs the whole text (or the conversation) to look like danger.
         whole = float(acute[0])
-        window_score = float(acute[n]) if window else 0.0
-        if window and (
-            float(acute[0]) < WINDOW_OWN_FLOOR or window_score <= float(acute[n + 1 :].max())
-        ):
+        window_score = 0.0
+        window_category = None
+        if window and whole >= WINDOW_OWN_FLOOR:
             # The conversation counts only when this text adds to it: a calm text after
-            # an emergency (already answered) does not inherit the alarm.
-            window_score = 0.0
+            # an emergency (already answered) does not inherit the alarm. (Embedding
+            # the window only then keeps ordinary messages fast.)
+            joined, _, nearest = self._scores([window, *previous[-2:]])
+            if float(joined[0]) > float(joined[1:].max()):
+                window_score, window_category = float(joined[0]), nearest[0]
         suicidal_score = float(suicidal[:n].max())
         t = self.thresholds
         is_suicidal = suicidal_score >= t.suicidal
@@ -237,8 +236,8 @@ class DangerDetector:
             return Assessment(Level.POSSIBLE, "suicidal_thoughts", True, score)
         if score >= t.acute or (ruled.acute and score >= t.rule_floor):
             return Assessment(Level.ACUTE, ruled.reason or categories[best], False, score)
-        if window and window_score >= t.window_acute:
-            return Assessment(Level.ACUTE, categories[n], False, window_score)
+        if window_score >= t.window_acute:
+            return Assessment(Level.ACUTE, window_category, False, window_score)
         if ruled.acute or whole >= t.possible or window_score >= t.possible:
             return Assessment(Level.POSSIBLE, ruled.reason or categories[best], is_suicidal, score)
         return Assessment(Level.CALM, None, is_suicidal, score)

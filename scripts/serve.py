@@ -195,6 +195,9 @@ def stack_environment(
     # the production profile's stores (config/endpoints.production.yml)
     env.update(settings.stores.environment())
     env["LOG_LEVEL"] = settings.log_level
+    # The sentence encoder's OpenMP threads sleep when idle instead of spinning (they
+    # share two cores with everything else); read when the runtime starts, so set here.
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     env.setdefault("POSTGRES_PASSWORD", "")
     env.setdefault("REDIS_PASSWORD", "")
     # RabbitMQ's built-in guest account only works from localhost
