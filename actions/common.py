@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.caselog.models import Urgency
 from bot.messages import HandoffStage, handoff_payload
 from bot.routing import entities_by_name
 from bot.settings import Settings
@@ -55,12 +56,20 @@ def contact_variables(settings: Settings) -> dict[str, Any]:
     return {"phone": contact.phone, "email": contact.email, "hours": contact.hours}
 
 
-def offer_human(dispatcher: CollectingDispatcher) -> list[EventType]:
-    """Offer a human adviser (response with buttons) and remember the offer."""
+def offer_human(dispatcher: CollectingDispatcher, *, urgent: bool = False) -> list[EventType]:
+    """Offer a human adviser (response with buttons) and remember the offer.
+
+    After acute danger the offer follows the 112 message and remembers the urgency, so
+    that a yes opens the case as acute; the intake is never started unasked.
+    """
     dispatcher.utter_message(
-        response="utter_offer_human", json_message=handoff_payload(HandoffStage.OFFERED)
+        response="utter_offer_human_urgent" if urgent else "utter_offer_human",
+        json_message=handoff_payload(HandoffStage.OFFERED),
     )
-    return [SlotSet("human_offered", True)]
+    events: list[EventType] = [SlotSet("human_offered", True)]
+    if urgent:
+        events.append(SlotSet("urgency", Urgency.ACUTE.value))
+    return events
 
 
 def clear_intake() -> list[EventType]:

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import intent_ranking, offer_human
+from actions.common import intent_ranking, latest_intent, offer_human
 from bot.catalogue import CatalogueError
 from bot.routing import get_recommender
 
@@ -45,7 +45,7 @@ class ActionClarify(Action):
 
 
 class ActionOfferHuman(Action):
-    """Offer a human adviser, e.g. when the professional says the bot does not help."""
+    """Offer a human adviser: the bot does not help, thoughts of suicide, or acute danger."""
 
     def name(self) -> str:
         return "action_offer_human"
@@ -53,4 +53,4 @@ class ActionOfferHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        return offer_human(dispatcher)
+        return offer_human(dispatcher, urgent=latest_intent(tracker) == "acute_danger")

@@ -36,10 +36,12 @@ class ActionStartHandoff(Action):
             get_settings(),
             conversation_id=tracker.sender_id,
             channel=tracker.get_latest_input_channel() or "unknown",
-            urgent=latest_intent(tracker) == "acute_danger",
+            urgent=latest_intent(tracker) == "acute_danger"
+            or tracker.get_slot("urgency") == Urgency.ACUTE.value,
             intents=view.intents,
             recommended=view.recommended,
             transcript=view.transcript,
+            request=latest_text(tracker),
         )
         events: list[EventType] = [
             SlotSet("human_offered", False),
@@ -61,6 +63,8 @@ class ActionStartHandoff(Action):
             events.extend(clear_intake())
         if started.urgency == Urgency.ACUTE.value:
             events.append(SlotSet("urgency", Urgency.ACUTE.value))
+        if started.help_mode is not None:
+            events.append(SlotSet("help_mode", started.help_mode))
         return events
 
 

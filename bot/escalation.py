@@ -92,6 +92,9 @@ class Started:
     reference: str
     urgency: str
     already_open: bool
+    # A phone number or e-mail address in the request itself ("bel me op 06-..."):
+    # the way to help is known, and the contact is already stored encrypted.
+    help_mode: str | None = None
 
 
 def start(
@@ -103,8 +106,14 @@ def start(
     intents: Sequence[str],
     recommended: Sequence[str],
     transcript: Sequence[dict[str, str]],
+    request: str = "",
 ) -> Started:
-    """Log the escalation (or find the conversation's open case) before the intake."""
+    """Log the escalation (or find the conversation's open case) before the intake.
+
+    A contact detail in ``request`` (the message that asked for a person) is stored
+    encrypted at once and makes it a call-back request; the text itself is not kept.
+    """
+    contact = find_contact(request) if request else None
     with session_scope(settings) as session:
         case = service.find_open_case(session, conversation_id=conversation_id)
         if case is None:
@@ -117,12 +126,26 @@ def start(
                 recommended=recommended,
                 transcript=transcript,
             )
-            return Started(str(case.reference), str(case.urgency), already_open=False)
+            mode = None
+            if contact is not None:
+                cipher = ContactCipher(settings.secrets.require("contact_key"))
+                service.store_contact(session, case=case, contact=contact, cipher=cipher)
+                mode = (HelpMode.EMAIL if contact.kind == "email" else HelpMode.CALLBACK).value
+            return Started(
+                str(case.reference), str(case.urgency), already_open=False, help_mode=mode
+            )
         if urgent:
             service.raise_urgency(session, case=case, to=Urgency.ACUTE)
         return Started(
             str(case.reference), str(case.urgency), already_open=bool(case.intake_complete)
         )
+
+
+def _has_contact(settings: Settings, *, reference: str) -> bool:
+    """Whether the case already holds a contact (given with the request for a person)."""
+    with session_scope(settings) as session:
+        case = service.get_case(session, reference=reference)
+        return case is not None and service.has_contact(session, case=case)
 
 
 class Outcome(str, Enum):
@@ -179,7 +202,7 @@ def finish(
     mode = HelpMode(help_mode) if help_mode in {m.value for m in HelpMode} else HelpMode.NONE
     contact = find_contact(answer) if mode in (HelpMode.CALLBACK, HelpMode.EMAIL) else None
     if contact is None and mode in (HelpMode.CALLBACK, HelpMode.EMAIL):
-        mode = HelpMode.NONE
+        mode = mode if _has_contact(settings, reference=reference) else HelpMode.NONE
     live = mode == HelpMode.CHAT and live_now(settings, now)
     if mode == HelpMode.CHAT and not live:
         mode = HelpMode.NONE
@@ -205,7 +228,8 @@ def finish(
         if live:
             position = service.queue_position(session, case=case)
             return Finished(Outcome.QUEUED, reference, position=position)
-    outcome = Outcome.LOGGED if contact else Outcome.LOGGED_NO_CONTACT
+    callback = mode in (HelpMode.CALLBACK, HelpMode.EMAIL)
+    outcome = Outcome.LOGGED if callback else Outcome.LOGGED_NO_CONTACT
     return Finished(outcome, reference, when=back)
 
 

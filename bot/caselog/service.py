@@ -162,6 +162,18 @@ def get_case(session: Session, *, reference: str) -> Case | None:
     return case
 
 
+def store_contact(
+    session: Session, *, case: Case, contact: Contact, cipher: ContactCipher | None
+) -> None:
+    """Keep the case's call-back contact, encrypted and apart (it replaces an earlier one)."""
+    if cipher is None:
+        raise CaseError("a contact detail needs the contact cipher")
+    session.execute(delete(ContactDetail).where(ContactDetail.case_id == case.id))
+    session.add(
+        ContactDetail(case_id=case.id, kind=contact.kind, ciphertext=cipher.encrypt(contact))
+    )
+
+
 def complete_intake(
     session: Session,
     *,
@@ -179,12 +191,7 @@ def complete_intake(
 ) -> Case:
     """Record what the intake gave; a call-back contact is stored encrypted, apart."""
     if contact is not None:
-        if cipher is None:
-            raise CaseError("a contact detail needs the contact cipher")
-        session.execute(delete(ContactDetail).where(ContactDetail.case_id == case.id))
-        session.add(
-            ContactDetail(case_id=case.id, kind=contact.kind, ciphertext=cipher.encrypt(contact))
-        )
+        store_contact(session, case=case, contact=contact, cipher=cipher)
     case.role, case.sector, case.region = role or case.role, sector or case.sector, region
     if urgency is not None:
         case.urgency = urgency.value

@@ -244,6 +244,50 @@ def test_start_after_acute_danger_is_urgent_and_asks_only_how_to_help(
     assert required == ["help_mode"]
 
 
+def test_after_acute_danger_the_adviser_is_offered_and_a_yes_opens_an_acute_case(
+    case_settings: Settings, domain: dict[str, Any]
+) -> None:
+    messages, events = run(
+        ActionOfferHuman(), tracker("hij heeft een mes", "acute_danger", sender="conv-1"), domain
+    )
+    assert [m["response"] for m in messages] == ["utter_offer_human_urgent"]
+    assert events == [SlotSet("human_offered", True), SlotSet("urgency", "acuut")]
+    _, events = run(
+        ActionStartHandoff(),
+        tracker("ja", "request_human", events=conversation_events(), sender="conv-1", urgency="acuut"),
+        domain,
+    )
+    reference = next(e["value"] for e in events if e.get("name") == "case_reference")
+    assert stored_case(case_settings, reference).urgency == "acuut"
+    assert SlotSet("urgency", "acuut") in events
+
+
+def test_a_number_in_the_request_makes_it_a_call_back_kept_only_encrypted(
+    case_settings: Settings, domain: dict[str, Any]
+) -> None:
+    text = "kan een adviseur me terugbellen op 06-12345678"
+    _, events = run(
+        ActionStartHandoff(),
+        tracker(text, "request_human", events=conversation_events(), sender="conv-1"),
+        domain,
+    )
+    assert SlotSet("help_mode", "callback") in events
+    assert "12345678" not in str(events)
+    reference = next(e["value"] for e in events if e.get("name") == "case_reference")
+    # the form asks nothing about the way to help; the submit keeps the stored contact
+    messages, _ = run(
+        ActionSubmitHandoff(),
+        tracker("geen haast", "inform", case_reference=reference, help_mode="callback"),
+        domain,
+    )
+    assert messages[0]["response"] == "utter_handoff_logged"
+    with session_scope(case_settings) as session:
+        case = service.get_case(session, reference=reference)
+        assert case is not None and service.has_contact(session, case=case)
+        assert case.help_mode == "callback" and case.status == "waiting_callback"
+        assert "12345678" not in str(case.transcript)
+
+
 def test_a_second_request_finds_the_open_case_and_asks_nothing(
     case_settings: Settings, domain: dict[str, Any]
 ) -> None:
