@@ -23,7 +23,9 @@ over several messages). The outcome is a :class:`Level`:
 * ``CALM``: the normal answer.
 
 Separately, ``suicidal`` says the text is about thoughts of suicide without immediate
-danger (then 113 Zelfmoordpreventie is named, never a goodbye).
+danger (then 113 Zelfmoordpreventie is named, never a goodbye), and ``self_harm`` says
+it may be about suicide or self-harm at all (words of ``safety/self_harm_terms.yml`` or
+a lower score): the channel then puts one line with 113 above the normal answer.
 
 Thresholds live in the bank file and were calibrated on the development set for
 recall first, then precision (README "Understanding"). The module never imports an
@@ -50,14 +52,16 @@ import numpy.typing as npt
 import yaml
 
 from bot.encoder import CachedEncoder, get_encoder
-from bot.safety import assess_acute
+from bot.safety import assess_acute, normalise
 
 __all__ = [
     "Assessment",
     "DangerDetector",
     "Level",
     "RecentTurns",
+    "SelfHarmTerms",
     "get_detector",
+    "read_self_harm_terms",
     "split_sentences",
 ]
 
@@ -89,6 +93,12 @@ class Assessment:
     reason: str | None = None
     suicidal: bool = False
     score: float = 0.0
+    self_harm: bool = False
+
+    @property
+    def needs_113_line(self) -> bool:
+        """Whether the one 113 line goes above the answer (no 113 or 112 answer follows)."""
+        return self.self_harm and not self.suicidal and self.level is not Level.ACUTE
 
     def as_metadata(self) -> dict[str, Any]:
         """Return the assessment as message metadata (no text, only the outcome)."""
@@ -96,6 +106,7 @@ class Assessment:
             "level": self.level.value,
             "reason": self.reason,
             "suicidal": self.suicidal,
+            "self_harm": self.self_harm,
             "score": round(self.score, 3),
         }
 
@@ -114,6 +125,7 @@ class Assessment:
             reason=reason if isinstance(reason, str) else None,
             suicidal=data.get("suicidal") is True,
             score=float(data.get("score") or 0.0),
+            self_harm=data.get("self_harm") is True,
         )
 
 
@@ -126,6 +138,47 @@ class Thresholds:
     suicidal: float
     window_acute: float
     rule_floor: float
+    self_harm_line: float = 1.0
+
+
+class SelfHarmTerms:
+    """Words that show a text may be about suicide or self-harm (``safety/self_harm_terms.yml``).
+
+    The terrorism senses ("zelfmoordaanslag", "suicide bomber") are taken out first.
+    """
+
+    def __init__(self, terms: Sequence[str], exceptions: Sequence[str] = ()) -> None:
+        self._terms = re.compile(r"\b(?:" + "|".join(terms) + r")\b") if terms else None
+        self._except = re.compile(r"\b(?:" + "|".join(exceptions) + r")\b") if exceptions else None
+
+    def found(self, text: str) -> bool:
+        """Whether the text holds one of the words (after the exceptions are removed)."""
+        if self._terms is None:
+            return False
+        plain = normalise(text)
+        if self._except is not None:
+            plain = self._except.sub(" ", plain)
+        return self._terms.search(plain) is not None
+
+
+def read_self_harm_terms(path: Path) -> SelfHarmTerms:
+    """Read and compile the word list; a bad file raises ``ValueError`` naming it."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or data.get("version") != 1:
+        raise ValueError(f"{path}: expected a mapping with version: 1")
+    lists: dict[str, list[str]] = {}
+    for key in ("terms", "except"):
+        values = data.get(key) or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"{path}: '{key}' must be a list of regular expressions")
+        for value in values:
+            try:
+                re.compile(value)
+            except re.error as error:
+                message = f"{path}: '{key}' holds a bad expression {value!r}: {error}"
+                raise ValueError(message) from error
+        lists[key] = values
+    return SelfHarmTerms(lists["terms"], lists["except"])
 
 
 def split_sentences(text: str) -> list[str]:
@@ -150,9 +203,11 @@ class DangerDetector:
         categories: Sequence[str],
         thresholds: Thresholds,
         neighbours: int = 10,
+        self_harm_terms: SelfHarmTerms | None = None,
     ) -> None:
         from sklearn.linear_model import LogisticRegression
 
+        self._self_harm_terms = self_harm_terms or SelfHarmTerms(())
         self._encoder = encoder
         self._vectors = vectors
         self._labels = np.asarray(labels)
@@ -228,19 +283,21 @@ class DangerDetector:
         suicidal_score = float(suicidal[:n].max())
         t = self.thresholds
         is_suicidal = suicidal_score >= t.suicidal
+        self_harm = suicidal_score >= t.self_harm_line or self._self_harm_terms.found(text)
         ruled = assess_acute(text)
         if ruled.reason == "suicide" and score < t.acute:
             # Words about ending one's life that the bank does not place with means, a plan
             # or "now": thoughts of suicide, 113 (whose answer names 112 too), above it the
             # "possibly acute" line.
-            return Assessment(Level.POSSIBLE, "suicidal_thoughts", True, score)
+            return Assessment(Level.POSSIBLE, "suicidal_thoughts", True, score, True)
         if score >= t.acute or (ruled.acute and score >= t.rule_floor):
             return Assessment(Level.ACUTE, ruled.reason or categories[best], False, score)
         if window_score >= t.window_acute:
             return Assessment(Level.ACUTE, window_category, False, window_score)
         if ruled.acute or whole >= t.possible or window_score >= t.possible:
-            return Assessment(Level.POSSIBLE, ruled.reason or categories[best], is_suicidal, score)
-        return Assessment(Level.CALM, None, is_suicidal, score)
+            reason = ruled.reason or categories[best]
+            return Assessment(Level.POSSIBLE, reason, is_suicidal, score, self_harm)
+        return Assessment(Level.CALM, None, is_suicidal, score, self_harm)
 
     def score_texts(self, texts: Sequence[str]) -> list[tuple[float, float]]:
         """Return the raw (acute, suicidal-thoughts) scores of whole texts (for calibration)."""
@@ -306,6 +363,7 @@ def read_bank(
         suicidal=float(raw.get("suicidal", 0.5)),
         window_acute=float(raw.get("window_acute", 0.8)),
         rule_floor=float(raw.get("rule_floor", 0.3)),
+        self_harm_line=float(raw.get("self_harm_line", 1.0)),
     )
     return texts, labels, categories, thresholds
 
@@ -331,7 +389,11 @@ def _bank_vectors(
 
 @lru_cache(maxsize=4)
 def get_detector(
-    bank: Path, cache_dir: Path, encoder: str = "e5", nlu_dir: Path | None = None
+    bank: Path,
+    cache_dir: Path,
+    encoder: str = "e5",
+    nlu_dir: Path | None = None,
+    self_harm_terms: Path | None = None,
 ) -> DangerDetector:
     """Load the detector once per process (the encoder is shared with the NLU)."""
     shared = get_encoder(encoder)
@@ -342,6 +404,7 @@ def get_detector(
         labels=labels,
         categories=categories,
         thresholds=thresholds,
+        self_harm_terms=read_self_harm_terms(self_harm_terms) if self_harm_terms else None,
     )
 
 
@@ -380,6 +443,11 @@ class RecentTurns:
 
 def detector_for(root: Path, encoder: str = "e5") -> DangerDetector:
     """Return the detector of the project at ``root`` (bank in safety/, cache in models/)."""
+    safety = root / "safety"
     return get_detector(
-        root / "safety" / "acute_bank.yml", root / "models", encoder, root / "data" / "nlu"
+        safety / "acute_bank.yml",
+        root / "models",
+        encoder,
+        root / "data" / "nlu",
+        safety / "self_harm_terms.yml",
     )

@@ -25,6 +25,7 @@ from scripts.eval_categories import DEV_SET, Item, load_items
 
 FULL_ALARM_SHARE = 0.01
 POSSIBLE_ALARM_SHARE = 0.05
+SELF_HARM_LINE_SHARE = 0.03
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,16 @@ def main() -> int:
         f" (thought items caught: {sum(s.suicidal >= sparing for s in thoughts)}"
         f"/{len(thoughts)})"
     )
+    # The 113 line: the lowest score that puts it above at most 3 % of the items that are
+    # neither acute nor about suicide (the word list in safety/self_harm_terms.yml adds
+    # to it); the thought items are not used to choose it.
+    calm_only = [s.suicidal for s in calm]
+    line = _highest_allowed(calm_only, SELF_HARM_LINE_SHARE)
+    print(
+        f"113-line threshold for at most {SELF_HARM_LINE_SHARE:.0%} calm items: {line:.3f}"
+        f" (thought items reaching it: {sum(s.suicidal >= line for s in thoughts)}"
+        f"/{len(thoughts)})"
+    )
     print("lowest acute items:")
     for s in sorted(acute, key=lambda s: max(s.score, s.window))[:8]:
         print(f"  {max(s.score, s.window):.2f} rule={s.rule} {s.item.text[:110]!r}")
@@ -114,6 +125,7 @@ def main() -> int:
     print("thresholds:")
     print(f"  acute: {full:.3f}\n  window_acute: {full:.3f}\n  possible: {needed:.3f}")
     print(f"  rule_floor: {rule_floor:.3f}\n  suicidal: {max(suicidal, sparing):.3f}")
+    print(f"  self_harm_line: {line:.3f}")
     print(f"  (median calm score {np.median([s.score for s in calm]):.2f})")
     return 0
 

@@ -81,6 +81,7 @@ class CategoryReport:
     ok: int = 0
     full_alarm: int = 0
     possible_alarm: int = 0
+    line_113: int = 0
     misses: list[str] = field(default_factory=list)
     confusion: Counter[str] = field(default_factory=Counter)
 
@@ -110,6 +111,7 @@ class SetReport:
             total.total += report.total
             total.full_alarm += report.full_alarm
             total.possible_alarm += report.possible_alarm
+            total.line_113 += report.line_113
         return total
 
     def figures(self) -> dict[str, float]:
@@ -124,6 +126,7 @@ class SetReport:
             "suicidal_113": (get("suicidal_thoughts") or CategoryReport()).rate,
             "full_alarm_calm": calm.full_alarm / calm.total if calm.total else 0.0,
             "possible_alarm_calm": calm.possible_alarm / calm.total if calm.total else 0.0,
+            "line_113_calm": calm.line_113 / calm.total if calm.total else 0.0,
         }
 
     def summary(self, *, misses: bool) -> str:
@@ -133,7 +136,8 @@ class SetReport:
             report = self.categories[name]
             lines.append(
                 f"{name:<18} {report.ok:>4}/{report.total:<4} {report.rate:.3f}"
-                f"   full 112: {report.full_alarm:<3} possible 112: {report.possible_alarm}"
+                f"   full 112: {report.full_alarm:<3} possible 112: {report.possible_alarm:<3}"
+                f" 113: {report.line_113}"
             )
         lines.append("by language (all categories):")
         for lang, report in sorted(self.by_language.items()):
@@ -248,6 +252,7 @@ def evaluate_items(rasa_url: str, token: str, items: Sequence[Item]) -> SetRepor
             bucket.ok += ok
             bucket.full_alarm += reply.urgent_full
             bucket.possible_alarm += reply.urgent_possible and not reply.urgent_full
+            bucket.line_113 += reply.mentions_113 and not reply.urgent_full
         category = report.categories[item.category]
         if reply.intent != item.intent:
             category.confusion[f"{item.intent}->{reply.intent}"] += 1

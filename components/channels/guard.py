@@ -32,6 +32,8 @@ from bot.settings import Settings, get_settings
 #: Where the channel leaves its danger assessment for the NLU (server-side metadata).
 DANGER_METADATA_KEY = "advieslijn_danger"
 POSSIBLY_URGENT_RESPONSE = "utter_possibly_urgent"
+#: One line with 113 above the answer when the text may be about suicide or self-harm.
+SELF_HARM_LINE_RESPONSE = "utter_possibly_suicidal"
 
 
 class ChannelGuard:
@@ -103,13 +105,31 @@ class ChannelGuard:
                 await asyncio.to_thread(
                     escalation.mark_acute, self.settings, conversation_id=message.sender_id
                 )
-        elif assessment.level is Level.POSSIBLE and not await self._paused(
-            agent, message.sender_id
-        ):
-            await self.send_response(
-                agent, message.sender_id, POSSIBLY_URGENT_RESPONSE, message.output_channel
-            )
+        elif (
+            assessment.level is Level.POSSIBLE or assessment.needs_113_line
+        ) and not await self._paused(agent, message.sender_id):
+            await self._warn(agent, message.sender_id, assessment, message.output_channel)
         await on_new_message(message)
+
+    async def _warn(
+        self,
+        agent: Agent,
+        sender_id: str,
+        assessment: Assessment,
+        output_channel: OutputChannel,
+        *,
+        answered: bool = True,
+    ) -> None:
+        """Send the lines above the answer: possible danger (112), suicide or self-harm (113).
+
+        ``answered`` ``False``: no answer follows (a refusal), so thoughts of suicide get
+        the 113 line too instead of the 113 answer.
+        """
+        if assessment.level is Level.POSSIBLE:
+            await self.send_response(agent, sender_id, POSSIBLY_URGENT_RESPONSE, output_channel)
+        unanswered = not answered and (assessment.self_harm or assessment.suicidal)
+        if assessment.needs_113_line or unanswered:
+            await self.send_response(agent, sender_id, SELF_HARM_LINE_RESPONSE, output_channel)
 
     async def refuse(
         self,
@@ -125,18 +145,19 @@ class ChannelGuard:
 
         The refused text is assessed first; when it is acute the 112 message goes out
         before the refusal (and the case of a conversation with an adviser becomes acute);
-        when danger is possible, the one line "Is er nu direct gevaar? Bel 112." does.
+        when danger is possible, the one line "Is er nu direct gevaar? Bel 112." does, and
+        a text that may be about suicide or self-harm gets the line with 113.
         ``refusal`` ``None``: say nothing unless it is acute.
         """
-        level = (await self.assess(sender_id, text)).level
-        if level is Level.ACUTE:
+        assessment = await self.assess(sender_id, text)
+        if assessment.level is Level.ACUTE:
             await self.send_response(agent, sender_id, URGENT_RESPONSE, output_channel)
             if await self._paused(agent, sender_id):
                 await asyncio.to_thread(
                     escalation.mark_acute, self.settings, conversation_id=sender_id
                 )
-        elif level is Level.POSSIBLE:
-            await self.send_response(agent, sender_id, POSSIBLY_URGENT_RESPONSE, output_channel)
+        else:
+            await self._warn(agent, sender_id, assessment, output_channel, answered=False)
         if refusal is not None:
             await self.send_response(agent, sender_id, refusal, output_channel, **variables)
 

@@ -37,6 +37,7 @@ def test_blind_development_set_meets_the_targets_by_category(stack: Stack) -> No
     assert figures["routing_top3"] >= 0.86
     assert figures["human"] >= 0.85
     assert figures["out_of_scope"] >= 0.9
-    assert figures["suicidal_113"] >= 0.8
+    assert figures["suicidal_113"] >= 0.9
+    assert figures["line_113_calm"] <= 0.08
     assert figures["full_alarm_calm"] <= 0.02
     assert figures["possible_alarm_calm"] <= 0.08

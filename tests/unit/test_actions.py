@@ -254,7 +254,9 @@ def test_after_acute_danger_the_adviser_is_offered_and_a_yes_opens_an_acute_case
     assert events == [SlotSet("human_offered", True), SlotSet("urgency", "acuut")]
     _, events = run(
         ActionStartHandoff(),
-        tracker("ja", "request_human", events=conversation_events(), sender="conv-1", urgency="acuut"),
+        tracker(
+            "ja", "request_human", events=conversation_events(), sender="conv-1", urgency="acuut"
+        ),
         domain,
     )
     reference = next(e["value"] for e in events if e.get("name") == "case_reference")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.danger import (
@@ -10,6 +12,7 @@ from bot.danger import (
     Level,
     RecentTurns,
     detector_for,
+    read_self_harm_terms,
     split_sentences,
 )
 from bot.settings import PROJECT_ROOT
@@ -47,10 +50,18 @@ def test_sentences_are_split_and_short_fragments_dropped() -> None:
 
 
 def test_the_assessment_travels_as_metadata_without_text() -> None:
-    assessment = Assessment(Level.POSSIBLE, "acute:riot", True, 0.61234)
+    assessment = Assessment(Level.POSSIBLE, "acute:riot", True, 0.61234, self_harm=True)
     data = assessment.as_metadata()
-    assert data == {"level": "possible", "reason": "acute:riot", "suicidal": True, "score": 0.612}
-    assert Assessment.from_metadata(data) == Assessment(Level.POSSIBLE, "acute:riot", True, 0.612)
+    assert data == {
+        "level": "possible",
+        "reason": "acute:riot",
+        "suicidal": True,
+        "self_harm": True,
+        "score": 0.612,
+    }
+    assert Assessment.from_metadata(data) == Assessment(
+        Level.POSSIBLE, "acute:riot", True, 0.612, self_harm=True
+    )
     assert Assessment.from_metadata({"level": "boom"}) is None
     assert Assessment.from_metadata("acute") is None
 
@@ -117,3 +128,39 @@ def test_thoughts_of_suicide_without_danger_now_are_recognised(detector: DangerD
     )
     assert result.suicidal
     assert result.level is not Level.ACUTE
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("ze snijdt zichzelf sinds de zomer, hoe begin ik daarover", True),
+        ("Hij zegt dat hij niet meer wil leven", True),
+        ("my student keeps talking about killing himself", True),
+        ("she doesn't want to live anymore", True),
+        ("een jongen praat over zelfdoding", True),
+        ("hoe bespreek ik de zelfmoordaanslag in Brussel met mijn klas", False),
+        ("what drives a suicide bomber, asks a pupil", False),
+        ("hij zit vol haat tegen de overheid", False),
+    ],
+)
+def test_self_harm_words_are_found_but_not_the_terrorism_sense(text: str, found: bool) -> None:
+    terms = read_self_harm_terms(PROJECT_ROOT / "safety" / "self_harm_terms.yml")
+    assert terms.found(text) is found
+
+
+def test_the_113_line_only_when_no_113_or_112_answer_follows() -> None:
+    assert Assessment(Level.CALM, self_harm=True).needs_113_line
+    assert Assessment(Level.POSSIBLE, self_harm=True).needs_113_line
+    assert not Assessment(Level.CALM, suicidal=True, self_harm=True).needs_113_line
+    assert not Assessment(Level.ACUTE, self_harm=True).needs_113_line
+    assert not Assessment(Level.CALM).needs_113_line
+
+
+def test_a_bad_self_harm_word_list_gives_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "terms.yml"
+    bad.write_text("version: 1\nterms:\n  - '(unclosed'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"terms\.yml"):
+        read_self_harm_terms(bad)
+    bad.write_text("terms: []\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="version"):
+        read_self_harm_terms(bad)

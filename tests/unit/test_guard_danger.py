@@ -86,3 +86,24 @@ def test_the_detector_is_shared_with_the_nlu(guard: ChannelGuard, tmp_path: Path
     from bot.danger import detector_for
 
     assert guard.detector is detector_for(PROJECT_ROOT)
+
+
+def test_self_harm_in_a_topic_question_gets_the_113_line_above_the_answer(
+    guard: ChannelGuard, agent: Any
+) -> None:
+    output = CollectingOutputChannel()
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+
+    text = "ik zie krassen op de armen van een meisje dat ook extreme filmpjes deelt, wat nu?"
+    asyncio.run(guard.deliver(agent, UserMessage(text, output, "self-harm-1"), on_new_message))
+    assert received[0].metadata[DANGER_METADATA_KEY]["self_harm"] is True
+    lines = [m.get("text", "") for m in output.messages]
+    assert any("0800-0113" in line for line in lines)
+    assert not any("Bel nu 112" in line for line in lines)
+    # a refused text that may be about self-harm gets the line before the refusal too
+    sent = refuse(guard, agent, "hij snijdt zichzelf, ik weet het niet meer", "utter_rate_limited")
+    texts = [m.get("text", "") for m in sent]
+    assert any("0800-0113" in t for t in texts[:-1]) and "seconden" in texts[-1]
