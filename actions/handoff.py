@@ -54,7 +54,9 @@ class ActionStartHandoff(Action):
                 *events,
                 SlotSet("intake_profile", "done"),
                 SlotSet("urgency", started.urgency),
-                SlotSet("help_mode", escalation.ALREADY_OPEN),
+                SlotSet(
+                    "help_mode", escalation.LIMITED if started.limited else escalation.ALREADY_OPEN
+                ),
             ]
         if tracker.active_loop.get("name") != "handoff_form":
             dispatcher.utter_message(
@@ -107,6 +109,7 @@ class ActionSubmitHandoff(Action):
             escalation.Outcome.LOGGED: "utter_handoff_logged",
             escalation.Outcome.LOGGED_NO_CONTACT: "utter_handoff_logged_no_contact",
             escalation.Outcome.ALREADY_OPEN: "utter_handoff_already_open",
+            escalation.Outcome.LIMITED: "utter_handoff_limited",
         }[finished.outcome]
         dispatcher.utter_message(
             response=response,

@@ -46,7 +46,7 @@ class ValidateHandoffForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         """Ask nothing for an open case; after acute danger ask only how to help."""
-        if tracker.get_slot("help_mode") == escalation.ALREADY_OPEN:
+        if tracker.get_slot("help_mode") in (escalation.ALREADY_OPEN, escalation.LIMITED):
             return []
         if tracker.get_slot("urgency") == Urgency.ACUTE.value:
             return [slot for slot in domain_slots if slot == "help_mode"]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import escalation
 from bot.privacy import DELETE_CONVERSATION_SLOT
 from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 
 def retention_variables() -> dict[str, Any]:
@@ -57,7 +62,11 @@ class ActionAskDeleteConversation(Action):
 
 
 class ActionDeleteConversation(Action):
-    """Have the tracker store delete this conversation (it sees the slot on save)."""
+    """Clear the case log's copies; the tracker store deletes the rest (it sees the slot).
+
+    The case log is cleared for every case of this conversation, also when no case
+    is linked in the slots any more (after a hand back, a closed or a stopped intake).
+    """
 
     def name(self) -> str:
         return "action_delete_conversation"
@@ -65,5 +74,11 @@ class ActionDeleteConversation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        try:
+            await asyncio.to_thread(
+                escalation.forget, get_settings(), conversation_id=tracker.sender_id
+            )
+        except Exception:  # the tracker store still deletes, and asks the case log again
+            logger.exception("The case log could not forget a deleted conversation.")
         dispatcher.utter_message(response="utter_conversation_deleted")
         return [SlotSet(DELETE_CONVERSATION_SLOT, True)]

@@ -56,12 +56,48 @@ class Database:
         """Close every pooled connection."""
         self.engine.dispose()
 
+    def wipe_deleted(self) -> None:
+        """After a deletion: move the WAL into the database file and truncate it (SQLite).
+
+        With ``secure_delete`` the deleted rows are zeroed in the pages the deletion
+        wrote, but older copies of those pages stay in the write-ahead log until a
+        checkpoint; this one copies every frame back and empties the log.
+        """
+        checkpoint_wal(self.engine)
+
+
+def secure_sqlite(connection: Any) -> None:
+    """Zero deleted content on this SQLite connection (``PRAGMA secure_delete=ON``)."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+def harden_sqlite_engine(engine: Engine) -> None:
+    """Make every new connection of a SQLite engine zero what it deletes."""
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _secure_hook):
+        event.listen(engine, "connect", _secure_hook)
+
+
+def _secure_hook(connection: Any, _record: Any) -> None:
+    secure_sqlite(connection)
+
+
+def checkpoint_wal(engine: Engine) -> None:
+    """Checkpoint and truncate a SQLite engine's write-ahead log (nothing for others)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # deleted rows are overwritten with zeros, not left in free pages
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -1,7 +1,10 @@
 """The conversation engine as the adviser console sees it: Rasa's HTTP API, over HTTP only.
 
 Three things the console does to a conversation, each one or two calls of Rasa's
-HTTP API (``rasa run --enable-api --auth-token T``; the token goes in ``?token=``):
+HTTP API (``python -m components.rasa_server``, which gives Rasa the API token as its
+JWT secret). The token itself never travels: every request carries a short-lived JWT
+signed with it (HS256, ``Authorization: Bearer ...``), so no URL, log line or error
+message can hold it:
 
 * an adviser takes a live conversation: execute ``action_adviser_joined``, which
   introduces the adviser by display name (read from the case log);
@@ -13,21 +16,45 @@ HTTP API (``rasa run --enable-api --auth-token T``; the token goes in ``?token=`
   silent on the next message).
 
 This module never imports Rasa: it is an HTTP client (``requests``) with timeouts,
-and every failure becomes one :class:`EngineError` with a message an operator can act on.
+and every failure becomes one :class:`EngineError` whose message is built from fixed
+texts only (never the library's message, which names the URL): advisers see it, and
+the details go to the (scrubbed) log.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 from urllib.parse import quote
 
+import jwt
 import requests
 
 from bot.messages import adviser_payload
 
+logger = logging.getLogger(__name__)
+
 ADVISER_JOINED = "action_adviser_joined"
 HAND_BACK = "action_hand_back"
 DEFAULT_TIMEOUT = 10.0
+# The JWT's lifetime: long enough for one request, useless soon after if it leaks.
+JWT_SECONDS = 60
+JWT_ALGORITHM = "HS256"
+# Rasa's HTTP API lets a JWT user with role "admin" use every conversation.
+JWT_USER = {"username": "advieslijn-console", "role": "admin"}
+
+
+def api_jwt(secret: str, *, now: float | None = None, lifetime: int = JWT_SECONDS) -> str:
+    """Return a JWT for Rasa's HTTP API, signed with the API token (Rasa's ``--jwt-secret``)."""
+    issued = int(time.time() if now is None else now)
+    claims = {"user": JWT_USER, "iat": issued, "exp": issued + lifetime}
+    return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
+
+
+def auth_header(secret: str) -> dict[str, str]:
+    """Return the ``Authorization`` header for one call of Rasa's HTTP API."""
+    return {"Authorization": f"Bearer {api_jwt(secret)}"}
 
 
 class EngineError(RuntimeError):
@@ -56,26 +83,42 @@ class ConversationEngine:
             raise EngineError("no conversation id given")
         return f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/{path}"
 
-    def _post(self, url: str, body: Any, params: dict[str, str], what: str) -> Any:
+    def _request(
+        self, method: str, url: str, what: str, *, params: dict[str, str], body: Any = None
+    ) -> requests.Response:
+        """Make one authenticated call; every failure becomes an :class:`EngineError`.
+
+        The error's message is made of fixed texts: the library's own message names
+        the URL (and would name a token in it), so it never reaches a page. Its class
+        name goes to the log.
+        """
         try:
-            response = self._http.post(
-                url, json=body, params={"token": self._token, **params}, timeout=self.timeout
+            response = self._http.request(
+                method,
+                url,
+                json=body,
+                params=params,
+                headers=auth_header(self._token),
+                timeout=self.timeout,
             )
-        except requests.Timeout as exc:
+        except requests.Timeout:
             raise EngineError(
                 f"{what}: the conversation engine did not answer within {self.timeout:.0f} s"
-            ) from exc
+            ) from None
         except requests.RequestException as exc:
-            raise EngineError(
-                f"{what}: the conversation engine at {self.base_url} cannot be reached ({exc})"
-            ) from exc
-        if response.status_code == 401 or response.status_code == 403:
+            logger.warning("%s: %s", what, type(exc).__name__)
+            raise EngineError(f"{what}: the conversation engine cannot be reached") from None
+        if response.status_code in (401, 403):
             raise EngineError(f"{what}: the conversation engine refused the API token")
         if not response.ok:
-            detail = _error_message(response)
-            raise EngineError(
-                f"{what}: the conversation engine answered {response.status_code}: {detail}"
+            logger.warning(
+                "%s: answer %s: %s", what, response.status_code, _error_message(response)
             )
+            raise EngineError(f"{what}: the conversation engine answered {response.status_code}")
+        return response
+
+    def _post(self, url: str, body: Any, params: dict[str, str], what: str) -> Any:
+        response = self._request("POST", url, what, params=params, body=body)
         try:
             return response.json()
         except ValueError:
@@ -124,20 +167,16 @@ class ConversationEngine:
 
     def tracker(self, conversation_id: str) -> dict[str, Any]:
         """Return the conversation's tracker (all events)."""
+        response = self._request(
+            "GET",
+            self._url(conversation_id, "tracker"),
+            "reading the conversation",
+            params={"include_events": "ALL"},
+        )
         try:
-            response = self._http.get(
-                self._url(conversation_id, "tracker"),
-                params={"token": self._token, "include_events": "ALL"},
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            raise EngineError(f"reading the conversation: engine not reachable ({exc})") from exc
-        if not response.ok:
-            raise EngineError(
-                f"reading the conversation: engine answered {response.status_code}: "
-                f"{_error_message(response)}"
-            )
-        tracker: dict[str, Any] = response.json()
+            tracker: dict[str, Any] = response.json()
+        except ValueError:
+            raise EngineError("reading the conversation: the answer was not JSON") from None
         return tracker
 
     def close(self) -> None:

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from sqlalchemy.orm import Session
+
 from bot.caselog import service
 from bot.caselog.contacts import ContactCipher, find_contact
-from bot.caselog.models import HelpMode, Urgency, utcnow
+from bot.caselog.models import Case, HelpMode, Urgency, utcnow
 from bot.catalogue import CatalogueError
-from bot.db import session_scope
+from bot.db import get_database, session_scope
 from bot.handoff import (
     Profile,
     live_possible,
@@ -33,6 +35,9 @@ from bot.settings import Settings
 # A sentinel the start of an escalation puts in ``help_mode`` when the case's intake
 # was done before: the form then asks nothing and the bot says the case is open.
 ALREADY_OPEN = "already_open"
+# The same when the conversation opened its maximum of cases for the day: the form asks
+# nothing and the bot gives the newest reference and the phone number.
+LIMITED = "limited"
 
 
 def themes_of(intents: Sequence[str]) -> list[str]:
@@ -95,6 +100,9 @@ class Started:
     # A phone number or e-mail address in the request itself ("bel me op 06-..."):
     # the way to help is known, and the contact is already stored encrypted.
     help_mode: str | None = None
+    # The conversation opened ``limits.cases_per_day`` cases in 24 hours: no new case;
+    # ``reference`` is its newest case and the intake asks nothing (``already_open``).
+    limited: bool = False
 
 
 def start(
@@ -112,10 +120,18 @@ def start(
 
     A contact detail in ``request`` (the message that asked for a person) is stored
     encrypted at once and makes it a call-back request; the text itself is not kept.
+    A conversation opens at most ``limits.cases_per_day`` cases in 24 hours, unless
+    it is acute danger.
     """
     contact = find_contact(request) if request else None
     with session_scope(settings) as session:
         case = service.find_open_case(session, conversation_id=conversation_id)
+        if case is None and not urgent:
+            newest = _newest_when_capped(settings, session, conversation_id)
+            if newest is not None:
+                return Started(
+                    str(newest.reference), str(newest.urgency), already_open=True, limited=True
+                )
         if case is None:
             case = service.open_case(
                 session,
@@ -141,6 +157,15 @@ def start(
         )
 
 
+def _newest_when_capped(settings: Settings, session: Session, conversation_id: str) -> Case | None:
+    """Return the conversation's newest case when it may open no more today."""
+    since = utcnow() - timedelta(days=1)
+    opened = service.cases_opened_since(session, conversation_id=conversation_id, since=since)
+    if opened < settings.limits.cases_per_day:
+        return None
+    return service.newest_case(session, conversation_id=conversation_id)
+
+
 def _has_contact(settings: Settings, *, reference: str) -> bool:
     """Whether the case already holds a contact (given with the request for a person)."""
     with session_scope(settings) as session:
@@ -155,6 +180,7 @@ class Outcome(str, Enum):
     LOGGED = "logged"  # an adviser will call or mail back
     LOGGED_NO_CONTACT = "logged_no_contact"  # logged; the professional must call us
     ALREADY_OPEN = "already_open"  # the conversation had an open case already
+    LIMITED = "limited"  # the conversation opened its maximum of cases for the day
 
 
 @dataclass(frozen=True)
@@ -199,6 +225,8 @@ def finish(
     back = when(settings, now)
     if help_mode == ALREADY_OPEN:
         return Finished(Outcome.ALREADY_OPEN, reference, when=back)
+    if help_mode == LIMITED:
+        return Finished(Outcome.LIMITED, reference, when=back)
     mode = HelpMode(help_mode) if help_mode in {m.value for m in HelpMode} else HelpMode.NONE
     contact = find_contact(answer) if mode in (HelpMode.CALLBACK, HelpMode.EMAIL) else None
     if contact is None and mode in (HelpMode.CALLBACK, HelpMode.EMAIL):
@@ -250,9 +278,15 @@ def record_live_messages(
 
 
 def forget(settings: Settings, *, conversation_id: str) -> None:
-    """Drop the case log's copies of a conversation its professional had deleted."""
+    """Drop the case log's copies of a conversation its professional had deleted.
+
+    On SQLite the write-ahead log is then checkpointed and emptied, so no older copy
+    of the deleted rows stays in it.
+    """
     with session_scope(settings) as session:
-        service.forget_conversation(session, conversation_id=conversation_id)
+        touched = service.forget_conversation(session, conversation_id=conversation_id)
+    if touched:
+        get_database(settings).wipe_deleted()
 
 
 def mark_acute(settings: Settings, *, conversation_id: str) -> None:

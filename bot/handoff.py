@@ -192,6 +192,8 @@ def parse_profile(
     """
     plain = fold(text)
     role = next(iter(entities.get("role", [])), None)
+    if role not in role_sector:
+        role = None  # only a known role reaches the case log (never typed free text)
     sector = next(iter(entities.get("sector", [])), None)
     if sector not in words.sectors:
         sector = None

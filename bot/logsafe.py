@@ -17,7 +17,8 @@ call is hopeless, so the rule is applied where every record passes:
 :func:`scrub` keeps what is needed to follow what happened (event names, levels,
 action, intent and policy names, numbers, ids) and masks every other quoted
 string, every value of a structured (JSON) record except those of known safe
-keys, the text and values inside Rasa's event reprs, and URL query strings.
+keys, the text and values inside Rasa's event reprs, URL query strings and the
+credentials after ``Bearer`` or ``Basic``.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ _EVENT_REPRS = re.compile(
 )
 _SLOT_LINES = re.compile(r"(?m)^(\s+[\w-]+): .*$")
 _QUERY = re.compile(r"(\?|&)([\w.-]+)=([^&\s'\"]*)")
+# Credentials in headers, should a library ever log them: "Bearer <jwt>", "Basic ...".
+_AUTHORIZATION = re.compile(r"(?i)\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]+")
 _RECORD_ATTRIBUTES = ("request",)
 # structlog's console renderer (a terminal): key=value with the value in magenta, unquoted.
 _CONSOLE_VALUE = re.compile(r"(\x1b\[36m(?P<key>[\w.]+)\x1b\[0m=\x1b\[35m)(?P<value>.*?)(\x1b\[0m)")
@@ -113,6 +116,7 @@ def scrub(message: str) -> str:
     text = _QUOTED.sub(_quoted, text)
     if "slot values" in text.lower():
         text = _SLOT_LINES.sub(lambda m: f"{m.group(1)}: {MASK}", text)
+    text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     return _QUERY.sub(lambda m: f"{m.group(1)}{m.group(2)}={MASK}", text)
 
 

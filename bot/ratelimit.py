@@ -49,3 +49,33 @@ class RateLimits:
                 reset, _remaining = self._limiter.get_window_stats(item, key)
                 return max(1, math.ceil(reset - time.time()))
         return None
+
+
+class KeyedLimits:
+    """Several limits, each counted under its own key (e.g. per socket and per address)."""
+
+    def __init__(self, rates: dict[str, str], storage_uri: str = "memory://") -> None:
+        self._storage = storage_from_string(storage_uri)
+        self._limiter = MovingWindowRateLimiter(self._storage)
+        self._items = {name: parse(rate) for name, rate in rates.items()}
+
+    def retry_after(self, **keys: str | None) -> int | None:
+        """Count one hit under each named key; the seconds to wait when one is over, else ``None``.
+
+        Every key is counted, so a client over one limit keeps its other counts honest.
+        """
+        waits = []
+        for name, key in keys.items():
+            item = self._items[name]
+            if key and not self._limiter.hit(item, f"history-{name}:{key}"):
+                reset, _remaining = self._limiter.get_window_stats(item, f"history-{name}:{key}")
+                waits.append(max(1, math.ceil(reset - time.time())))
+        return max(waits) if waits else None
+
+
+def history_limits(limits: LimitSettings) -> KeyedLimits:
+    """Create the limits of the widget's history and session requests (socket, address)."""
+    return KeyedLimits(
+        {"socket": limits.history_per_socket, "address": limits.history_per_address},
+        storage_uri=limits.storage,
+    )

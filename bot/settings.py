@@ -9,6 +9,7 @@ from the settings file. Nothing is read at import time: call :func:`get_settings
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -77,6 +78,8 @@ class ServerSettings:
     public_rasa_url: str
     # Origins (scheme://host:port) of the web pages allowed to open the widget's socket.
     widget_origins: tuple[str, ...] = ()
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class PrivacySettings:
 
     conversation_days: int
     case_days: int
+    # An intake nobody finished (not acute) is anonymised this many hours after it began.
+    intake_hours: int = 24
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,13 @@ class LimitSettings:
     per_conversation: str
     per_address: str
     storage: str
+    # Cases one conversation may open in 24 hours (acute danger always opens one).
+    cases_per_day: int = 3
+    # The widget's history_request and session_request, per socket and per address.
+    history_per_socket: str = "10/minute"
+    history_per_address: str = "60/minute"
+    # Events of one conversation session; a longer widget conversation starts afresh.
+    max_session_events: int = 1500
 
 
 @dataclass(frozen=True)
@@ -171,6 +183,11 @@ class ConsoleSettings:
     lockout_minutes: int
     cookie_secure: bool
     login_rate: str = "10/minute"  # login attempts per client address
+    # The longest wait an account's failed logins cause for everyone (all addresses);
+    # one address waits up to lockout_minutes.
+    account_delay_seconds: int = 60
+    # A session ends this many hours after the login, active or not.
+    session_max_hours: int = 10
 
 
 @dataclass(frozen=True)
@@ -325,6 +342,27 @@ def _handoff(reader: _Reader) -> HandoffSettings:
     )
 
 
+def _trusted_proxies(reader: _Reader) -> tuple[str, ...]:
+    """Read ``trusted_proxies`` (``TRUSTED_PROXIES``, comma-separated): IP addresses or networks."""
+    raw: Any = reader.env.get("TRUSTED_PROXIES")
+    raw = raw.split(",") if isinstance(raw, str) else reader.section.get("trusted_proxies") or []
+    if not isinstance(raw, list):
+        raise SettingsError(f"{reader.source}: 'trusted_proxies' must be a list of addresses")
+    proxies = []
+    for item in raw:
+        text = str(item).strip()
+        if not text:
+            continue
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError as exc:
+            raise SettingsError(
+                f"{reader.source}: trusted_proxies: {text!r} is not an address"
+            ) from exc
+        proxies.append(text)
+    return tuple(proxies)
+
+
 def _widget_origins(reader: _Reader, host: str, web_port: int) -> tuple[str, ...]:
     """Return the origins allowed to open the widget's socket (default: the demo site)."""
     raw: Any = reader.env.get("WIDGET_ORIGINS")
@@ -412,6 +450,7 @@ def load_settings(
             public_rasa_url=server.optional_text("public_rasa_url", "PUBLIC_RASA_URL")
             or f"http://{host}:{rasa_port}",
             widget_origins=_widget_origins(server, host, web_port),
+            trusted_proxies=_trusted_proxies(server),
         ),
         database_url=database_url or f"sqlite:///{var_dir / 'advieslijn.db'}",
         log_level=section("logging").choice(
@@ -423,6 +462,7 @@ def load_settings(
                 "conversation_days", "ADVIESLIJN_CONVERSATION_DAYS", 30, 1, 3650
             ),
             case_days=privacy.number("case_days", "ADVIESLIJN_CASE_DAYS", 365, 1, 3650),
+            intake_hours=privacy.number("intake_hours", "ADVIESLIJN_INTAKE_HOURS", 24, 1, 24 * 30),
         ),
         stores=StoreSettings(
             postgres_host=stores.text("postgres_host", "POSTGRES_HOST", "127.0.0.1"),
@@ -452,6 +492,16 @@ def load_settings(
             ),
             per_address=limits.rate("per_address", "ADVIESLIJN_RATE_ADDRESS", "120/minute"),
             storage=limits.text("storage", "RATE_LIMIT_STORAGE", "memory://"),
+            cases_per_day=limits.number("cases_per_day", "ADVIESLIJN_CASES_PER_DAY", 3, 1, 1000),
+            history_per_socket=limits.rate(
+                "history_per_socket", "ADVIESLIJN_RATE_HISTORY_SOCKET", "10/minute"
+            ),
+            history_per_address=limits.rate(
+                "history_per_address", "ADVIESLIJN_RATE_HISTORY_ADDRESS", "60/minute"
+            ),
+            max_session_events=limits.number(
+                "max_session_events", "ADVIESLIJN_MAX_SESSION_EVENTS", 1500, 100, 1_000_000
+            ),
         ),
         telegram=TelegramSettings(
             api_base_url=telegram.text(
@@ -471,6 +521,12 @@ def load_settings(
             ),
             cookie_secure=console.flag("cookie_secure", "CONSOLE_COOKIE_SECURE", True),
             login_rate=console.rate("login_rate", "CONSOLE_LOGIN_RATE", "10/minute"),
+            account_delay_seconds=console.number(
+                "account_delay_seconds", "CONSOLE_ACCOUNT_DELAY_SECONDS", 60, 1, 3600
+            ),
+            session_max_hours=console.number(
+                "session_max_hours", "CONSOLE_SESSION_MAX_HOURS", 10, 1, 7 * 24
+            ),
         ),
         secrets=_secrets(env, var_dir / "secrets"),
     )

@@ -5,16 +5,18 @@ broker (:mod:`components.event_broker`), applied to an event's dictionary form
 (what both of them write):
 
 - user messages: the text (also in ``parse_data``) is redacted; client metadata is
-  dropped; entity values are redacted unless the entity holds only words from the
-  bot's own lookup tables (:data:`KEPT_ENTITIES`);
+  dropped; entity values are redacted unless the entity is one of the bot's own
+  lookup tables (:data:`KEPT_ENTITIES`) AND its value is in that table's vocabulary
+  (``data/nlu/entities.yml``: the lookup forms and their synonyms' values);
 - bot messages: the text of a message an adviser typed (custom payload of type
   ``adviser``) and of any message not rendered from a domain response is redacted,
   and so are the template variables an action passed (kept in the metadata). The
   text of a domain response is kept: actions fill response variables only from the
   settings and the catalogue, never with what a user typed;
 - slots: string values are redacted unless the slot holds only values the bot
-  itself chose (:data:`KEPT_SLOTS`); ``session_started_metadata`` (the client's
-  metadata again) is dropped;
+  itself chose (:data:`KEPT_SLOTS`); a slot filled from a lookup entity keeps only
+  values of that vocabulary (anything else, e.g. typed in Rasa's intent syntax, is
+  dropped); ``session_started_metadata`` (the client's metadata again) is dropped;
 - entities added by actions, reminders and legacy agent messages likewise.
 
 Nothing is added, removed or reordered: one event in, one event out.
@@ -22,12 +24,19 @@ Nothing is added, removed or reordered: one event in, one event out.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.privacy import DELETE_CONVERSATION_SLOT, redact
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 # Slots whose values the bot chooses itself (lookup-table entities, catalogue ids,
 # counters, flags, case references); every other slot's strings are redacted.
@@ -48,8 +57,10 @@ KEPT_SLOTS = frozenset(
         DELETE_CONVERSATION_SLOT,
     }
 )
-# Entities found with the bot's own lookup tables (data/nlu/entities.yml).
+# Entities found with the bot's own lookup tables (data/nlu/entities.yml); the slots of
+# the same names are filled from them.
 KEPT_ENTITIES = frozenset({"role", "phenomenon", "age_group"})
+ENTITY_FILE = Path("data") / "nlu" / "entities.yml"
 DROPPED_SLOTS = frozenset({"session_started_metadata"})
 # Rasa's own flag for messages it made itself (reminders, triggered intents).
 USER_METADATA_KEPT = frozenset({"is_external"})
@@ -68,12 +79,49 @@ def redact_value(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=4)
+def entity_vocabulary(path: Path | None = None) -> Mapping[str, frozenset[str]]:
+    """Return, per lookup entity, every value it may hold (case-folded).
+
+    The forms of the lookup table and the canonical values their synonyms map to.
+    A missing or unreadable file gives empty vocabularies: nothing is kept.
+    """
+    path = path or get_settings().root / ENTITY_FILE
+    try:
+        data = load_data(str(path))
+    except Exception:  # fail closed: without the vocabulary no value is trusted
+        logger.exception("cannot read the entity vocabulary %s", path)
+        return {}
+    synonyms = {form.casefold(): value for form, value in data.entity_synonyms.items()}
+    vocabulary: dict[str, frozenset[str]] = {}
+    for table in data.lookup_tables:
+        forms = {str(form).casefold() for form in table.get("elements") or []}
+        values = {str(synonyms[form]).casefold() for form in forms if form in synonyms}
+        vocabulary[str(table.get("name"))] = frozenset(forms | values)
+    return vocabulary
+
+
+def in_vocabulary(entity: Any, value: Any) -> bool:
+    """Whether ``value`` is a value the bot's lookup table for ``entity`` can produce."""
+    words = entity_vocabulary().get(entity, frozenset()) if isinstance(entity, str) else None
+    return bool(words) and isinstance(value, str) and value.strip().casefold() in (words or ())
+
+
+def _vocabulary_slot(name: str, value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [item for item in value if in_vocabulary(name, item)] or None
+    return value if value is None or in_vocabulary(name, value) else None
+
+
 def _entities(entities: Any) -> Any:
     if not isinstance(entities, list):
         return entities
     result = []
     for entity in entities:
-        if isinstance(entity, Mapping) and entity.get("entity") not in KEPT_ENTITIES:
+        if isinstance(entity, Mapping) and not (
+            entity.get("entity") in KEPT_ENTITIES
+            and in_vocabulary(entity.get("entity"), entity.get("value"))
+        ):
             entity = {**entity, "value": redact_value(entity.get("value"))}
             if "text" in entity:
                 entity["text"] = redact_value(entity["text"])
@@ -132,6 +180,8 @@ def _slot(data: dict[str, Any]) -> dict[str, Any]:
     name = data.get("name")
     if name in DROPPED_SLOTS:
         data["value"] = None
+    elif name in KEPT_ENTITIES:
+        data["value"] = _vocabulary_slot(name, data.get("value"))
     elif name not in KEPT_SLOTS:
         data["value"] = redact_value(data.get("value"))
     return data

@@ -50,8 +50,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ConversationPaused, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy import text
 
 from bot import escalation
+from bot.db import checkpoint_wal, harden_sqlite_engine
 from bot.privacy import DELETE_CONVERSATION_SLOT, warm_up
 from bot.settings import get_settings
 from components.event_broker import RedactingEventBroker
@@ -130,6 +132,9 @@ class RedactingTrackerStore(TrackerStore):
                 f"{type(_innermost(store)).__name__}; use SQL, redis or the in-memory store"
             )
         self.inner = store
+        if isinstance(_innermost(store), SQLTrackerStore):
+            # SQLite zeroes what a deletion removes (no copy left in free pages)
+            harden_sqlite_engine(_innermost(store).engine)
         super().__init__(domain, event_broker, **kwargs)
         # the redactor takes seconds to build: start now, not on the first message
         warm_up()
@@ -180,10 +185,13 @@ class RedactingTrackerStore(TrackerStore):
         store = _innermost(self.inner)
         if isinstance(store, SQLTrackerStore):
             with store.session_scope() as session:
+                if store.engine.dialect.name == "sqlite":
+                    session.execute(text("PRAGMA secure_delete=ON"))
                 session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender_id).delete(
                     synchronize_session=False
                 )
                 session.commit()
+            checkpoint_wal(store.engine)
         elif isinstance(store, RedisTrackerStore):
             store.red.delete(store.key_prefix + sender_id)
         elif isinstance(store, InMemoryTrackerStore):

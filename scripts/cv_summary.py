@@ -7,14 +7,32 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-GROUPS = {
-    "topics": lambda name: name.startswith(("ask_", "request_training", "request_publication")),
-    "person": lambda name: name in ("request_human", "complain_bot", "ask_contact"),
-    "safety": lambda name: name in ("acute_danger", "suicidal_thoughts"),
-    "out of scope": lambda name: name == "out_of_scope",
+
+def _topic(name: str) -> bool:
+    return name.startswith(("ask_", "request_training", "request_publication"))
+
+
+def _person(name: str) -> bool:
+    return name in ("request_human", "complain_bot", "ask_contact")
+
+
+def _safety(name: str) -> bool:
+    return name in ("acute_danger", "suicidal_thoughts")
+
+
+def _out_of_scope(name: str) -> bool:
+    return name == "out_of_scope"
+
+
+GROUPS: dict[str, Callable[[str], bool]] = {
+    "topics": _topic,
+    "person": _person,
+    "safety": _safety,
+    "out of scope": _out_of_scope,
 }
 
 

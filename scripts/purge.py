@@ -11,11 +11,12 @@ Instead of ``--every``, cron can run it once a night: the line is in the README
 Each run goes through :func:`default_steps` in order and prints one line per step.
 The first step deletes every conversation whose last event is older than
 ``privacy.conversation_days`` from the tracker store's ``events`` table (the one
-Rasa creates; SQLite or PostgreSQL). Further steps plug in here with the same
-signature: the case log's (anonymising closed cases older than ``privacy.case_days``
-to counts, erasing stale contact details) belong in ``bot/caselog`` and are added
-to :func:`default_steps`. A step that fails is reported; the others still run and
-the exit code is 1.
+Rasa creates; SQLite or PostgreSQL). The case log's steps (their rules live in
+``bot/caselog``) then replace by counts: cases closed longer ago than
+``privacy.case_days``; intakes nobody finished within ``privacy.intake_hours``
+(acute cases excepted: they are in the queue); and open cases nobody touched for
+``privacy.case_days``, with their call-back contacts. A step that fails is
+reported; the others still run and the exit code is 1.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
 from bot.caselog import service
-from bot.db import get_database, session_scope
+from bot.db import checkpoint_wal, get_database, harden_sqlite_engine, session_scope
 from bot.settings import Settings, get_settings
 
 BATCH = 500
@@ -71,7 +72,9 @@ def tracker_url(settings: Settings, profile: str) -> str:
 
 
 def _engine(url: str) -> Engine:
-    return sa.create_engine(url, future=True)
+    engine = sa.create_engine(url, future=True)
+    harden_sqlite_engine(engine)  # deleted events are zeroed, not left in free pages
+    return engine
 
 
 def purge_tracker_store(context: PurgeContext) -> str:
@@ -100,6 +103,8 @@ def purge_tracker_store(context: PurgeContext) -> str:
                     removed += connection.execute(count.where(chosen)).scalar_one()
                 else:
                     removed += connection.execute(sa.delete(events).where(chosen)).rowcount
+        if removed and not context.dry_run:
+            checkpoint_wal(engine)
     finally:
         engine.dispose()
     verb = "would delete" if context.dry_run else "deleted"
@@ -120,15 +125,60 @@ def purge_case_log(context: PurgeContext) -> str:
             count = len(service.closed_cases_before(session, closed_before=cutoff))
             return f"would anonymise {count} cases closed before {cutoff:%Y-%m-%d} ({days} days)"
         count = service.anonymise_closed_cases(session, closed_before=cutoff)
+    if count:
+        get_database(context.settings).wipe_deleted()
     return (
         f"anonymised {count} cases closed before {cutoff:%Y-%m-%d} ({days} days): only counts by "
         "month, theme, region and sector are kept"
     )
 
 
+def purge_abandoned_intakes(context: PurgeContext) -> str:
+    """Turn intakes nobody finished within ``privacy.intake_hours`` into counts."""
+    hours = context.settings.privacy.intake_hours
+    cutoff = context.now - timedelta(hours=hours)
+    if not sa.inspect(get_database(context.settings).engine).has_table("cases"):
+        return "no case log yet (no cases table)"
+    with session_scope(context.settings) as session:
+        if context.dry_run:
+            count = len(service.abandoned_intakes(session, started_before=cutoff))
+            return f"would anonymise {count} intakes nobody finished within {hours} hours"
+        count = service.anonymise_abandoned_intakes(session, started_before=cutoff)
+    if count:
+        get_database(context.settings).wipe_deleted()
+    return (
+        f"anonymised {count} intakes nobody finished within {hours} hours (before "
+        f"{cutoff:%Y-%m-%d %H:%M} UTC; acute cases stay in the queue)"
+    )
+
+
+def purge_stale_cases(context: PurgeContext) -> str:
+    """Turn open cases nobody touched for ``privacy.case_days`` into counts (contacts go)."""
+    days = context.settings.privacy.case_days
+    cutoff = context.now - timedelta(days=days)
+    if not sa.inspect(get_database(context.settings).engine).has_table("cases"):
+        return "no case log yet (no cases table)"
+    with session_scope(context.settings) as session:
+        if context.dry_run:
+            count = len(service.stale_open_cases(session, idle_since=cutoff))
+            return f"would anonymise {count} open cases untouched since {cutoff:%Y-%m-%d}"
+        count = service.anonymise_stale_cases(session, idle_since=cutoff)
+    if count:
+        get_database(context.settings).wipe_deleted()
+    return (
+        f"anonymised {count} open cases untouched since {cutoff:%Y-%m-%d} ({days} days), "
+        "with their call-back contacts"
+    )
+
+
 def default_steps() -> list[Step]:
     """Return the purge steps in the order they run."""
-    return [Step("tracker store", purge_tracker_store), Step("case log", purge_case_log)]
+    return [
+        Step("tracker store", purge_tracker_store),
+        Step("case log", purge_case_log),
+        Step("abandoned intakes", purge_abandoned_intakes),
+        Step("stale open cases", purge_stale_cases),
+    ]
 
 
 def run_once(context: PurgeContext, steps: Sequence[Step]) -> bool:

@@ -24,6 +24,7 @@ import requests
 
 from bot.channels.telegram import configuration_problem
 from bot.db import migrate
+from bot.logsafe import install as install_log_scrubber
 from bot.settings import (
     SECRET_VARIABLES,
     Settings,
@@ -43,6 +44,8 @@ MEASUREMENT_LIMITS = {
     "ADVIESLIJN_RATE_CONVERSATION": "100000/minute",
     "ADVIESLIJN_RATE_ADDRESS": "100000/minute",
     "CONSOLE_LOGIN_RATE": "100000/minute",
+    # the growing waits after failed logins would answer most fuzzed logins with 429
+    "CONSOLE_MAX_FAILED_LOGINS": "100",
 }
 DEFAULT_ENDPOINTS = ROOT / "endpoints.yml"
 PRODUCTION_ENDPOINTS = ROOT / "config" / "endpoints.production.yml"
@@ -145,7 +148,8 @@ def _services(stack: Stack, model: Path, endpoints: Path) -> dict[str, Service]:
             [
                 python,
                 "-m",
-                "rasa",
+                # rasa run, with the API token added in-process: never on a command line
+                "components.rasa_server",
                 "run",
                 "--model",
                 str(model),
@@ -158,8 +162,6 @@ def _services(stack: Stack, model: Path, endpoints: Path) -> dict[str, Service]:
                 "--port",
                 str(server.rasa_port),
                 "--enable-api",
-                "--auth-token",
-                stack.token,
                 "--log-file",
                 str(stack.log_dir / "rasa.log"),
                 "--logging-config-file",
@@ -322,6 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # background by a shell inherits SIGINT as ignored: undo that.)
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    install_log_scrubber()  # bot/logsafe.py: no token or text in what the launcher logs
     parser = argparse.ArgumentParser(description="Start the advice line.")
     parser.add_argument(
         "--endpoints",

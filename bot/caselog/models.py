@@ -215,6 +215,19 @@ class ContactDetail(Base):
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
+class TrailDeletion(Base):
+    """Allows deleting trail entries in the transaction that holds it (never committed).
+
+    A trigger refuses every DELETE on ``case_events`` unless such a row exists; see
+    :func:`bot.caselog.service.trail_deletion`.
+    """
+
+    __tablename__ = "trail_deletions"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    reason: Mapped[str] = Column(String(32), nullable=False)
+
+
 class CaseStatistic(Base):
     """What is left of anonymised cases: counts by month, theme, region and sector."""
 
@@ -239,6 +252,7 @@ __all__ = [
     "EventKind",
     "HelpMode",
     "Role",
+    "TrailDeletion",
     "Urgency",
     "date",
     "metadata",

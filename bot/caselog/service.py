@@ -9,7 +9,8 @@ status transitions and who may see what.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.caselog.models import (
     ContactDetail,
     EventKind,
     HelpMode,
+    TrailDeletion,
     Urgency,
     utcnow,
 )
@@ -95,6 +97,23 @@ def _event(
     return event
 
 
+@contextmanager
+def trail_deletion(session: Session, *, reason: str) -> Iterator[None]:
+    """Let the block delete trail entries (a trigger refuses it anywhere else).
+
+    A row in ``trail_deletions`` exists only inside this transaction: it is removed
+    before the block returns, so no other transaction ever sees it. When the block
+    raises, the row goes with the rollback the caller's ``session_scope`` does.
+    """
+    permit = TrailDeletion(reason=reason)
+    session.add(permit)
+    session.flush()
+    yield
+    session.flush()
+    session.delete(permit)
+    session.flush()
+
+
 def _new_reference(session: Session) -> str:
     while True:
         reference = "AL-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
@@ -142,6 +161,27 @@ def open_case(
     session.add(case)
     _event(session, case, EventKind.CREATED, SYSTEM, data={"urgency": urgency.value})
     session.flush()
+    return case
+
+
+def cases_opened_since(session: Session, *, conversation_id: str, since: datetime) -> int:
+    """Count the cases (open or closed) a conversation opened since ``since``."""
+    count = session.scalar(
+        select(func.count(Case.id)).where(
+            Case.conversation_id == conversation_id, Case.created_at >= since
+        )
+    )
+    return int(count or 0)
+
+
+def newest_case(session: Session, *, conversation_id: str) -> Case | None:
+    """Return the conversation's newest case, open or closed."""
+    case: Case | None = session.scalar(
+        select(Case)
+        .where(Case.conversation_id == conversation_id)
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
     return case
 
 
@@ -253,17 +293,25 @@ def record_user_messages(
 def forget_conversation(session: Session, *, conversation_id: str) -> int:
     """Drop a deleted conversation's copies in the case log.
 
-    The transcript, summary and the professional's messages go; the case itself (for a
-    call back) and an entry saying that this happened stay. Returns the cases touched.
+    The transcript, the summary, the closing note and every trail entry with text (the
+    professional's and the adviser's messages, notes) go; the case itself (for a call
+    back), its contact and an entry saying that this happened stay. Returns the cases
+    touched; a second call for the same conversation adds no second entry.
     """
     cases = session.scalars(select(Case).where(Case.conversation_id == conversation_id)).all()
+    with trail_deletion(session, reason="conversation_deleted"):
+        for case in cases:
+            case.transcript = []
+            case.summary = ""
+            case.closing_note = None
+            for event in list(case.events):
+                if event.text is not None:
+                    case.events.remove(event)
+                    session.delete(event)
     for case in cases:
-        case.transcript = []
-        case.summary = ""
-        for event in list(case.events):
-            if event.kind == EventKind.MESSAGE.value and event.actor == USER:
-                session.delete(event)
-        _event(session, case, EventKind.CONVERSATION_DELETED, USER)
+        kinds = [event.kind for event in case.events]
+        if not kinds or kinds[-1] != EventKind.CONVERSATION_DELETED.value:
+            _event(session, case, EventKind.CONVERSATION_DELETED, USER)
     return len(cases)
 
 
@@ -550,6 +598,34 @@ def advisers_online(session: Session, *, within: timedelta) -> int:
     return int(count or 0)
 
 
+def abandoned_intakes(session: Session, *, started_before: datetime) -> list[Case]:
+    """Return the open cases whose intake nobody finished, untouched since the cut-off.
+
+    They never reach the queue (:func:`visible_cases`) and nobody closes them. Acute
+    cases are left out: they are in the queue without an intake.
+    """
+    query = select(Case).where(
+        Case.status != CaseStatus.CLOSED.value,
+        Case.intake_complete.is_(False),
+        Case.urgency != Urgency.ACUTE.value,
+        Case.updated_at < started_before,
+    )
+    return list(session.scalars(query).unique().all())
+
+
+def stale_open_cases(session: Session, *, idle_since: datetime) -> list[Case]:
+    """Return the open cases with no change and no trail entry since the cut-off."""
+    recent = select(CaseEvent.id).where(
+        CaseEvent.case_id == Case.id, CaseEvent.created_at >= idle_since
+    )
+    query = select(Case).where(
+        Case.status != CaseStatus.CLOSED.value,
+        Case.updated_at < idle_since,
+        ~recent.exists(),
+    )
+    return list(session.scalars(query).unique().all())
+
+
 def closed_cases_before(session: Session, *, closed_before: datetime) -> list[Case]:
     """Return the cases closed before the cut-off."""
     query = select(Case).where(
@@ -560,7 +636,27 @@ def closed_cases_before(session: Session, *, closed_before: datetime) -> list[Ca
 
 def anonymise_closed_cases(session: Session, *, closed_before: datetime) -> int:
     """Replace closed cases older than the cut-off by counts; return how many went."""
-    old = closed_cases_before(session, closed_before=closed_before)
+    return anonymise(session, cases=closed_cases_before(session, closed_before=closed_before))
+
+
+def anonymise_abandoned_intakes(session: Session, *, started_before: datetime) -> int:
+    """Replace intakes nobody finished (see :func:`abandoned_intakes`) by counts."""
+    return anonymise(session, cases=abandoned_intakes(session, started_before=started_before))
+
+
+def anonymise_stale_cases(session: Session, *, idle_since: datetime) -> int:
+    """Replace open cases nobody touched since the cut-off by counts (contacts go too)."""
+    return anonymise(session, cases=stale_open_cases(session, idle_since=idle_since))
+
+
+def anonymise(session: Session, *, cases: Sequence[Case]) -> int:
+    """Replace the cases by counts (month, theme, region, sector); return how many went.
+
+    The case, its trail and its contact detail are deleted.
+    """
+    old = list(cases)
+    if not old:
+        return 0
     for case in old:
         for theme in case.themes or ["onbekend"]:
             key = {
@@ -576,6 +672,7 @@ def anonymise_closed_cases(session: Session, *, closed_before: datetime) -> int:
                     setattr(row, column, value)
                 session.add(row)
             row.count += 1
-        session.delete(case)
-    session.flush()
+    with trail_deletion(session, reason="retention"):
+        for case in old:
+            session.delete(case)
     return len(old)

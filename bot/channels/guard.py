@@ -4,9 +4,14 @@
   ``/inform{"urgency": "laag"}``). It is passed on unchanged only when it is exactly
   one of the payloads the bot itself offered as a button in its latest turn;
   otherwise the slashes are taken off, so it is read as plain words. Users can
-  neither restart nor set slots by typing.
+  neither restart nor set slots by typing. The text is first normalised with NFKC
+  (a full-width solidus is a ``/``, a no-break or ideographic space a space), and
+  every leading ``/`` or invisible character is taken off together: spaces of any
+  script, line and paragraph separators, zero-width and bidi controls. Rasa strips
+  Unicode whitespace before it looks for ``/``, so ``"/\u00a0/restart"`` must not
+  survive as ``"/restart"``.
 * Text over the length limit is refused with a domain response, never stored.
-* Control characters are dropped; empty text is ignored.
+* Control and format characters (zero-width, bidi) are dropped; empty text is ignored.
 """
 
 from __future__ import annotations
@@ -36,9 +41,38 @@ class Screened:
     refusal: str | None = None
 
 
-def _clean(text: str) -> str:
-    kept = (ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    return "".join(kept).strip()
+def _invisible(ch: str) -> bool:
+    """Whether ``ch`` is whitespace or an invisible character (any script)."""
+    return ch.isspace() or unicodedata.category(ch)[0] in "ZC"
+
+
+def normalise(text: str) -> str:
+    """Return ``text`` in NFKC without control or format characters, stripped.
+
+    Newlines and tabs stay; spaces of every kind at either end go (``str.strip`` takes
+    Unicode whitespace, ``_invisible`` the separators Python does not count as such).
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    kept = "".join(ch for ch in folded if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    start, end = 0, len(kept)
+    while start < end and _invisible(kept[start]):
+        start += 1
+    while end > start and _invisible(kept[end - 1]):
+        end -= 1
+    return kept[start:end]
+
+
+def strip_command(text: str) -> str:
+    """Take every leading ``/`` and invisible character off ``text``."""
+    start = 0
+    while start < len(text) and (text[start] == INTENT_PREFIX or _invisible(text[start])):
+        start += 1
+    return text[start:]
+
+
+def is_command(text: Any) -> bool:
+    """Whether ``text`` would reach the engine as intent syntax (``/intent...``)."""
+    return isinstance(text, str) and normalise(text).startswith(INTENT_PREFIX)
 
 
 def screen_text(text: Any, *, offered: Collection[str], max_chars: int) -> Screened:
@@ -52,14 +86,13 @@ def screen_text(text: Any, *, offered: Collection[str], max_chars: int) -> Scree
     """
     if not isinstance(text, str):
         return Screened(None)
-    cleaned = _clean(text)
+    cleaned = normalise(text)
     if not cleaned:
         return Screened(None)
     if len(cleaned) > max_chars:
         return Screened(None, TOO_LONG_RESPONSE)
     if cleaned.startswith(INTENT_PREFIX) and cleaned not in offered:
-        plain = cleaned.lstrip(INTENT_PREFIX + " \t\n").strip()
-        return Screened(plain or None)
+        return Screened(strip_command(cleaned) or None)
     return Screened(cleaned)
 
 
@@ -82,5 +115,5 @@ def offered_payloads(events_newest_first: Iterable[Mapping[str, Any]]) -> frozen
         for button in [*(data.get("buttons") or []), *(data.get("quick_replies") or [])]:
             payload = button.get("payload") if isinstance(button, Mapping) else None
             if isinstance(payload, str):
-                payloads.add(payload.strip())
+                payloads.add(normalise(payload))
     return frozenset(payloads)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from waitress import serve
 
 from bot.console.app import create_app
 from bot.console.texts import LabelsError
+from bot.logsafe import configure as configure_logging
+from bot.logsafe import install as install_log_scrubber
 from bot.privacy import warm_up
 from bot.settings import SettingsError, get_settings
 
 
 def main() -> int:
     """Start the console on ``settings.server.host``:``console_port`` until stopped."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Every record scrubbed (bot/logsafe.py): no token, no typed text in the console's log.
+    install_log_scrubber()
     try:
         settings = get_settings()
+        configure_logging(settings.log_level)
         app = create_app(settings)
     except (SettingsError, LabelsError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,7 +1,7 @@
-"""Adviser accounts: argon2 password hashes, login with lock-out, account set-up.
+"""Adviser accounts: argon2 password hashes, login with growing waits, account set-up.
 
 A login fails with one and the same answer whether the username is unknown, the
-password is wrong, the account is disabled or locked: nobody learns from the
+password is wrong, the account is disabled or waiting: nobody learns from the
 console which accounts exist. An unknown username still costs one argon2
 verification, so timing does not tell either.
 """
@@ -14,10 +14,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.caselog.models import Adviser, Role, utcnow
+from bot.console.common import is_common
+from bot.console.throttle import login_delay
 from bot.settings import ConsoleSettings
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -81,6 +83,11 @@ def find_adviser(session: Session, username: str) -> Adviser | None:
     return adviser
 
 
+def _rows(result: object) -> int:
+    """Return how many rows an UPDATE changed."""
+    return int(getattr(result, "rowcount", 0))
+
+
 def authenticate(
     session: Session,
     *,
@@ -90,11 +97,18 @@ def authenticate(
     console: ConsoleSettings,
     now: datetime | None = None,
 ) -> LoginResult:
-    """Check a login; count failures and lock the account after too many.
+    """Check a login; count failures in a row and make the account wait after too many.
 
-    After ``console.max_failed_logins`` wrong passwords in a row the account is
-    locked for ``console.lockout_minutes``; during the lock even the right
-    password is refused (and not counted), after it the count starts again.
+    After ``console.max_failed_logins`` failures in a row every further failure makes
+    the account wait (1 s, 2 s, 4 s, ... up to ``console.account_delay_seconds``);
+    while it waits even the right password is refused without being checked. A good
+    login resets the count. The account is never locked outright (a coordinator can
+    also end the wait: :func:`unlock_account`).
+
+    Attempts that arrive together are decided in SQL: the count grows in one
+    ``UPDATE ... SET failed_logins = failed_logins + 1``, and both a success and a
+    failure only count while the account is not waiting, so a burst of parallel
+    guesses gets no more tries than the same guesses one after another.
     """
     now = now or utcnow()
     adviser = find_adviser(session, username) if username.strip() else None
@@ -103,26 +117,63 @@ def authenticate(
         return LoginResult(None, "unknown or disabled account")
     if adviser.locked_until is not None and adviser.locked_until > now:
         passwords.waste_time(password)
-        return LoginResult(None, "account locked")
-    if not passwords.verify(adviser.password_hash, password):
-        # Counted in SQL, so attempts that arrive together are all counted.
-        session.execute(
+        return LoginResult(None, "account waiting after failed logins")
+    right = passwords.verify(adviser.password_hash, password)
+    not_waiting = or_(Adviser.locked_until.is_(None), Adviser.locked_until <= now)
+    if right:
+        changed = session.execute(
             update(Adviser)
-            .where(Adviser.id == adviser.id)
-            .values(failed_logins=Adviser.failed_logins + 1)
+            .where(Adviser.id == adviser.id, not_waiting)
+            .values(failed_logins=0, locked_until=None)
             .execution_options(synchronize_session=False)
         )
         session.refresh(adviser)
-        if adviser.failed_logins >= console.max_failed_logins:
-            adviser.locked_until = now + timedelta(minutes=console.lockout_minutes)
-            adviser.failed_logins = 0
-            return LoginResult(None, "wrong password; account now locked")
-        return LoginResult(None, "wrong password")
-    adviser.failed_logins = 0
-    adviser.locked_until = None
-    if passwords.needs_rehash(adviser.password_hash):
-        adviser.password_hash = passwords.hash(password)
-    return LoginResult(adviser, "ok")
+        if not _rows(changed):  # a failure in parallel made it wait first
+            return LoginResult(None, "account waiting after failed logins")
+        if passwords.needs_rehash(adviser.password_hash):
+            adviser.password_hash = passwords.hash(password)
+        return LoginResult(adviser, "ok")
+    counted = session.execute(
+        update(Adviser)
+        .where(Adviser.id == adviser.id, not_waiting)
+        .values(failed_logins=Adviser.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if not _rows(counted):
+        session.refresh(adviser)
+        return LoginResult(None, "account waiting after failed logins")
+    failures = int(session.scalar(select(Adviser.failed_logins).where(Adviser.id == adviser.id)))
+    delay = login_delay(
+        failures, free=console.max_failed_logins, longest=console.account_delay_seconds
+    )
+    if delay:
+        until = now + timedelta(seconds=delay)
+        session.execute(
+            update(Adviser)
+            .where(
+                Adviser.id == adviser.id,
+                or_(Adviser.locked_until.is_(None), Adviser.locked_until < until),
+            )
+            .values(locked_until=until)
+            .execution_options(synchronize_session=False)
+        )
+    session.refresh(adviser)
+    if delay:
+        return LoginResult(None, f"wrong password ({failures} in a row; waits {delay:.0f} s)")
+    return LoginResult(None, f"wrong password ({failures} in a row)")
+
+
+def unlock_account(session: Session, *, adviser: Adviser) -> bool:
+    """End the account's wait and its count of failed logins; return whether it had any."""
+    had = bool(adviser.failed_logins) or adviser.locked_until is not None
+    session.execute(
+        update(Adviser)
+        .where(Adviser.id == adviser.id)
+        .values(failed_logins=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(adviser)
+    return had
 
 
 def end_sessions(adviser: Adviser) -> None:
@@ -130,14 +181,38 @@ def end_sessions(adviser: Adviser) -> None:
     adviser.session_epoch = (adviser.session_epoch or 0) + 1
 
 
-def check_password(password: str) -> None:
-    """Raise :class:`AccountError` unless the password is long enough."""
+class WeakPasswordError(AccountError):
+    """The password is too short, too long, or common (the reason is in ``reason``)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        """Keep the English message (command line) and a reason key (console texts)."""
+        super().__init__(message)
+        self.reason = reason
+
+
+def check_password(password: str, *, username: str = "", display_name: str = "") -> None:
+    """Raise :class:`WeakPasswordError` unless the password is long enough and not common.
+
+    Common: in the shipped list of common passwords (:mod:`bot.console.common`), one
+    of them with digits or punctuation around it, one short part repeated, or the
+    account's own username or name.
+    """
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+        raise WeakPasswordError(
+            f"the password needs at least {MIN_PASSWORD} characters", "password_too_short"
+        )
     if len(password) > MAX_PASSWORD:
-        raise AccountError(f"the password may have at most {MAX_PASSWORD} characters")
+        raise WeakPasswordError(
+            f"the password may have at most {MAX_PASSWORD} characters", "password_too_long"
+        )
     if not password.strip():
-        raise AccountError("the password cannot be only spaces")
+        raise WeakPasswordError("the password cannot be only spaces", "password_too_short")
+    if is_common(password, username=username, names=(display_name,) if display_name else ()):
+        raise WeakPasswordError(
+            "this password is too common (it is on the list of known passwords or made of "
+            "one, or names the account): choose another",
+            "password_common",
+        )
 
 
 def set_account(
@@ -163,7 +238,7 @@ def set_account(
     display = " ".join(display_name.split())
     if not display or len(display) > 80:
         raise AccountError("a display name has 1 to 80 characters")
-    check_password(password)
+    check_password(password, username=name, display_name=display)
     adviser = find_adviser(session, name)
     created = adviser is None
     if adviser is None:
@@ -179,6 +254,21 @@ def set_account(
     adviser.locked_until = None
     session.flush()
     return adviser, created
+
+
+def change_password(
+    session: Session, *, adviser: Adviser, password: str, passwords: Passwords
+) -> None:
+    """Set a new password (checked like every new one) and end every session of the adviser.
+
+    Raises:
+        WeakPasswordError: when the password is too short, too long or common.
+
+    """
+    check_password(password, username=adviser.username, display_name=adviser.display_name)
+    adviser.password_hash = passwords.hash(password)
+    end_sessions(adviser)
+    session.flush()
 
 
 def disable_account(session: Session, *, username: str) -> Adviser:

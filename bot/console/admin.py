@@ -3,6 +3,7 @@
     python -m bot.console.admin add anna --name "Anna de Vries" --role coordinator
     python -m bot.console.admin list
     python -m bot.console.admin disable anna
+    python -m bot.console.admin unlock anna
 
 ``add`` asks for the password twice (nothing is echoed); scripts give it in the
 environment variable ``ADVISER_PASSWORD`` instead. An existing account is reset:
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
 
@@ -27,10 +29,15 @@ from bot.console.accounts import (
     Passwords,
     check_password,
     disable_account,
+    find_adviser,
+    normalise_username,
     set_account,
+    unlock_account,
 )
 from bot.db import Database, migrate
 from bot.settings import ADVISER_PASSWORD_VARIABLE, SettingsError, adviser_password, load_settings
+
+audit = logging.getLogger("bot.console.audit")
 
 
 class AdminError(Exception):
@@ -54,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="list the accounts")
     disable = commands.add_parser("disable", help="disable an account")
     disable.add_argument("username")
+    unlock = commands.add_parser("unlock", help="end an account's wait after failed logins")
+    unlock.add_argument("username")
     return parser
 
 
@@ -100,6 +109,13 @@ def run(
             if args.command == "disable":
                 adviser = disable_account(db, username=args.username)
                 return f"disabled {adviser.username}"
+            if args.command == "unlock":
+                found = find_adviser(db, args.username)
+                if found is None:
+                    raise AdminError(f"no adviser '{normalise_username(args.username)}'")
+                unlock_account(db, adviser=found)
+                audit.warning("account %s unlocked from the command line", found.username)
+                return f"unlocked {found.username}"
             given = adviser_password(environ)
             if given is not None:
                 check_password(given)

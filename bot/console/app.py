@@ -25,6 +25,7 @@ from bot.caselog.models import Adviser, utcnow
 from bot.catalogue import CatalogueStore
 from bot.console.accounts import Passwords
 from bot.console.texts import Labels, load_labels
+from bot.console.throttle import LoginThrottle
 from bot.db import Database, get_database
 from bot.engine import ConversationEngine
 from bot.ratelimit import RateLimits
@@ -51,6 +52,7 @@ class ConsoleState:
     catalogue: CatalogueStore
     passwords: Passwords
     login_limits: RateLimits
+    throttle: LoginThrottle
     labels: Labels
     clock: Callable[[], datetime]
     cipher: ContactCipher | None
@@ -59,6 +61,11 @@ class ConsoleState:
     def idle(self) -> timedelta:
         """How long a session lasts without activity."""
         return timedelta(minutes=self.settings.console.session_minutes)
+
+    @property
+    def lifetime(self) -> float:
+        """How many seconds a session lasts at most after the login."""
+        return self.settings.console.session_max_hours * 3600.0
 
 
 def state() -> ConsoleState:
@@ -135,6 +142,10 @@ def create_app(
             per_conversation=settings.console.login_rate,
             per_address=settings.console.login_rate,
             storage_uri=settings.limits.storage,
+        ),
+        throttle=LoginThrottle(
+            free=settings.console.max_failed_logins,
+            longest=settings.console.lockout_minutes * 60,
         ),
         labels=load_labels(),
         clock=clock,
@@ -220,7 +231,9 @@ def start_session(adviser: Adviser) -> None:
     session.permanent = True
     session["uid"] = adviser.id
     session["epoch"] = adviser.session_epoch or 0
-    session["seen"] = state().clock().timestamp()
+    now = state().clock().timestamp()
+    session["seen"] = now
+    session["since"] = now  # the absolute lifetime counts from the login
 
 
 def current_adviser_id(*, activity: bool) -> int | None:
@@ -230,12 +243,16 @@ def current_adviser_id(*, activity: bool) -> int | None:
     (``activity=False``) keep no session alive, so a console left alone logs out
     after ``session_minutes`` and stops counting as an adviser who is online.
     """
-    uid, seen = session.get("uid"), session.get("seen")
+    uid, seen, since = session.get("uid"), session.get("seen"), session.get("since")
     if not isinstance(uid, int) or not isinstance(seen, (int, float)):
         return None
     console = state()
     now = console.clock().timestamp()
-    if now - float(seen) > console.idle.total_seconds():
+    idle = now - float(seen) > console.idle.total_seconds()
+    # However active, a session ends session_max_hours after the login (a stolen
+    # cookie kept alive by a script does not last).
+    too_old = not isinstance(since, (int, float)) or now - float(since) > console.lifetime
+    if idle or too_old:
         session.clear()
         g.session_expired = True
         return None

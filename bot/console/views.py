@@ -19,10 +19,13 @@ unnoticed and the case log always says what really happened:
 from __future__ import annotations
 
 import logging
+import math
+import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -64,6 +67,8 @@ from bot.console.present import (
 from bot.engine import EngineError
 
 logger = logging.getLogger(__name__)
+# Who did what to an account (unlocks, waits): its own logger, so operators can route it.
+audit = logging.getLogger("bot.console.audit")
 blueprint = Blueprint("console", __name__)
 
 MAX_REPLY = 2000
@@ -160,11 +165,34 @@ def catalogue() -> Catalogue | None:
         return None
 
 
+MAX_NEXT = 2000
+
+
+def local_path(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site, else ``None``.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    ``/<TAB>/evil.example/`` would become ``//evil.example/``: another site. Refused are
+    control characters and whitespace of any kind (also percent-encoded), backslashes,
+    and anything that after parsing has a scheme or a host or does not start with
+    exactly one ``/``.
+    """
+    if not target or len(target) > MAX_NEXT:
+        return None
+    for form in (target, unquote(target)):
+        if "\\" in form or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in form):
+            return None
+        if not form.startswith("/") or form.startswith("//"):
+            return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
 def safe_next(target: str | None) -> str:
-    """Return a local path to go to after login (never another site)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("console.queue")
+    """Return a local path to go to after login (never another site; else the queue)."""
+    return local_path(target) or url_for("console.queue")
 
 
 def queue_data(db: Session, viewer: Adviser) -> dict[str, Any]:
@@ -209,23 +237,37 @@ def not_allowed(error: service.NotAllowedError) -> ResponseReturnValue:
 @blueprint.get("/login")
 def login() -> ResponseReturnValue:
     """Show the login form."""
-    return render_template("login.html", next=request.args.get("next", ""))
+    return render_template("login.html", next=local_path(request.args.get("next")) or "")
 
 
 @blueprint.post("/login")
 def login_submit() -> ResponseReturnValue:
-    """Check a login; throttled per client address, the same answer for every failure."""
+    """Check a login; throttled per client address, the same answer for every failure.
+
+    Two checks come before the password: the rate of attempts from the address, and
+    the growing wait after failures of this username from this address or of any
+    username from it (:class:`bot.console.throttle.LoginThrottle`). Both answer 429
+    with ``Retry-After``; neither tells whether the account exists.
+    """
     console = state()
     address = request.remote_addr or "unknown"
-    wait = console.login_limits.retry_after(conversation=None, address=f"login:{address}")
-    next_path = request.form.get("next", "")
-    if wait is not None:
-        logger.warning("login throttled for %s", address)
-        page = render_template(
-            "login.html", next=next_path, error=message("login_throttled", seconds=wait)
-        )
-        return page, 429, {"Retry-After": str(wait)}
     username = request.form.get("username", "")[:200]
+    name = accounts.normalise_username(username)[:64]
+    now = console.clock()
+    wait: float | None = console.login_limits.retry_after(
+        conversation=None, address=f"login:{address}"
+    )
+    delay = console.throttle.wait(username=name, address=address, now=now.timestamp())
+    if delay > 0:
+        wait = max(wait or 0, delay)
+    next_path = local_path(request.form.get("next")) or ""
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        logger.warning("login throttled for %s (%d s)", address, seconds)
+        page = render_template(
+            "login.html", next=next_path, error=message("login_throttled", seconds=seconds)
+        )
+        return page, 429, {"Retry-After": str(seconds)}
     password = request.form.get("password", "")
     with console.database.session_scope() as db:
         result = accounts.authenticate(
@@ -234,15 +276,19 @@ def login_submit() -> ResponseReturnValue:
             password=password,
             passwords=console.passwords,
             console=console.settings.console,
-            now=console.clock(),
+            now=now,
         )
         if result.adviser is not None:
             start_session(result.adviser)
             note_presence(db, result.adviser)
     if result.adviser is None:
+        waits = console.throttle.failed(username=name, address=address, now=now.timestamp())
         logger.info("login refused from %s: %s", address, result.reason)
+        if waits > 0:
+            audit.warning("failed logins from %s: it waits %d s", address, math.ceil(waits))
         page = render_template("login.html", next=next_path, error=message("login_failed"))
         return page, 401
+    console.throttle.succeeded(username=name, address=address)
     logger.info("login of %s from %s", result.adviser.username, address)
     return redirect(safe_next(next_path), code=303)
 
@@ -680,3 +726,111 @@ def contact(reference: str) -> ResponseReturnValue:
         flash(message("no_contact"), "error")
         return back_to(reference)
     return render_case(reference, contact=found)
+
+
+# --- accounts (coordinators) ---------------------------------------------------------------
+
+
+def coordinator(db: Session) -> Adviser:
+    """Return the logged-in adviser if a coordinator; 403 otherwise."""
+    viewer = me(db)
+    if not viewer.is_coordinator:
+        logger.warning("adviser %s refused the accounts page", viewer.username)
+        abort(403)
+    return viewer
+
+
+@blueprint.get("/beheer")
+@login_required()
+def account_list() -> ResponseReturnValue:
+    """Coordinators: every account, with failed logins and waits, and what can be done."""
+    labels, now = state().labels, clock()
+    with state().database.session_scope() as db:
+        viewer = coordinator(db)
+        rows = [
+            {
+                "id": a.id,
+                "username": a.username,
+                "name": a.display_name,
+                "role": labels.label("role", a.role),
+                "active": a.active,
+                "failures": a.failed_logins or 0,
+                "waiting_until": now.time(a.locked_until)
+                if a.locked_until is not None and a.locked_until > now.now
+                else "",
+            }
+            for a in db.scalars(select(Adviser).order_by(Adviser.username)).all()
+        ]
+        return render_template("accounts.html", viewer=viewer, rows=rows)
+
+
+@blueprint.post("/beheer/<int:adviser_id>/ontgrendelen")
+@login_required()
+def unlock(adviser_id: int) -> ResponseReturnValue:
+    """Coordinators: end an account's wait after failed logins (logged)."""
+    with state().database.session_scope() as db:
+        viewer = coordinator(db)
+        target = db.get(Adviser, adviser_id) if 0 < adviser_id <= MAX_ID else None
+        if target is None:
+            abort(404)
+        had = accounts.unlock_account(db, adviser=target)
+        username, name, by = target.username, target.display_name, viewer.username
+    cleared = state().throttle.forget_user(username)
+    audit.warning(
+        "account %s unlocked by %s (failed logins: %s, addresses waiting: %d)",
+        username,
+        by,
+        "yes" if had else "none",
+        cleared,
+    )
+    flash(message("account_unlocked", name=name), "success")
+    return redirect(url_for("console.account_list"), code=303)
+
+
+# --- the adviser's own password ----------------------------------------------------------
+
+
+@blueprint.get("/wachtwoord")
+@login_required()
+def change_password() -> ResponseReturnValue:
+    """Show the form to change one's own password."""
+    with state().database.session_scope() as db:
+        return render_template("password.html", viewer=me(db), min_length=accounts.MIN_PASSWORD)
+
+
+@blueprint.post("/wachtwoord")
+@login_required()
+def change_password_submit() -> ResponseReturnValue:
+    """Change one's own password: the current one first; every other session ends."""
+    console = state()
+    current = request.form.get("current", "")[: accounts.MAX_PASSWORD + 1]
+    new, repeat = request.form.get("new", ""), request.form.get("repeat", "")
+    address = request.remote_addr or "unknown"
+    with console.database.session_scope() as db:
+        viewer = me(db)
+        error = None
+        if not console.passwords.verify(viewer.password_hash, current):
+            console.throttle.failed(
+                username=viewer.username, address=address, now=console.clock().timestamp()
+            )
+            error = message("password_wrong")
+        elif new != repeat:
+            error = message("password_differs")
+        elif new == current:
+            error = message("password_same")
+        else:
+            try:
+                accounts.change_password(
+                    db, adviser=viewer, password=new, passwords=console.passwords
+                )
+            except accounts.WeakPasswordError as exc:
+                error = message(exc.reason, min=accounts.MIN_PASSWORD)
+        if error is not None:
+            page = render_template(
+                "password.html", viewer=viewer, min_length=accounts.MIN_PASSWORD, error=error
+            )
+            return page, 400
+        start_session(viewer)  # this session goes on with the new session number
+        audit.warning("password of %s changed by themselves", viewer.username)
+    flash(message("password_changed"), "success")
+    return redirect(url_for("console.queue"), code=303)

@@ -12,8 +12,10 @@ background by :func:`warm_up`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -29,13 +31,16 @@ TAG = re.compile(TAG_PATTERN)
 # tracker store (components/tracker_store.py deletes it instead of saving).
 DELETE_CONVERSATION_SLOT = "conversation_deleted"
 # Redacted texts are kept in memory for a while: every save of a tracker hands the
-# store all events of the session again, and each text is only redacted once.
+# store all events of the session again, and each text is only redacted once. The
+# cache holds no original: its keys are keyed hashes (BLAKE2b under a random key made
+# by each process), its values the redacted texts.
 CACHE_SIZE = 8192
 
 _lock = threading.Lock()
 _deduce: Any = None
-_cache: OrderedDict[str, str] = OrderedDict()
+_cache: OrderedDict[bytes, str] = OrderedDict()
 _cache_lock = threading.Lock()
+_cache_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -106,22 +111,38 @@ def _model() -> Any:
         return _deduce
 
 
+def _fingerprint(text: str) -> bytes:
+    """Return the cache key of a text: a keyed hash, so the cache holds no original."""
+    global _cache_key
+    if _cache_key is None:
+        _cache_key = secrets.token_bytes(32)
+    data = text.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, key=_cache_key, digest_size=32).digest()
+
+
 def redact(text: str) -> str:
     """Return ``text`` with every piece of personal data replaced by a tag."""
     if not text or not text.strip():
         return text
     with _cache_lock:
-        if text in _cache:
-            _cache.move_to_end(text)
-            return _cache[text]
+        key = _fingerprint(text)
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
     redacted = str(_model().deidentify(text).deidentified_text)
     with _cache_lock:
         # redacting is idempotent, so the result maps to itself
-        _cache[text] = redacted
-        _cache[redacted] = redacted
+        _cache[key] = redacted
+        _cache[_fingerprint(redacted)] = redacted
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return redacted
+
+
+def cached_texts() -> list[str]:
+    """Return every text the redaction cache holds (all redacted; for tests and audits)."""
+    with _cache_lock:
+        return list(_cache.values())
 
 
 def clear_cache() -> None:

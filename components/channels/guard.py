@@ -18,10 +18,10 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot import escalation
 from bot.channels.guard import (
-    INTENT_PREFIX,
     RATE_LIMITED_RESPONSE,
     URGENT_RESPONSE,
     Screened,
+    is_command,
     offered_payloads,
     screen_text,
 )
@@ -44,6 +44,8 @@ class ChannelGuard:
         self.max_chars = settings.limits.max_message_chars
         self.max_body_bytes = settings.limits.max_body_bytes
         self.rate_limits = RateLimits.from_settings(settings.limits)
+        # Proxies whose X-Forwarded-For names the client (server.trusted_proxies).
+        self.trusted_proxies = settings.server.trusted_proxies
         self.recent = RecentTurns()
         self._detector: DangerDetector | None = None
 
@@ -65,7 +67,7 @@ class ChannelGuard:
     async def screen(self, agent: Agent, sender_id: str, text: Any) -> Screened:
         """Return what of ``text`` Rasa may see (see :func:`bot.channels.guard.screen_text`)."""
         offered: frozenset[str] = frozenset()
-        if isinstance(text, str) and text.lstrip().startswith(INTENT_PREFIX):
+        if is_command(text):
             offered = await self.offered(agent, sender_id)
         return screen_text(text, offered=offered, max_chars=self.max_chars)
 

@@ -21,6 +21,7 @@ from sanic.response import HTTPResponse
 from bot.channels.telegram import chat_id_of
 from bot.channels.widget import valid_session_id
 from components.channels.guard import ChannelGuard
+from components.channels.public import ChannelBlueprint, request_address
 
 SENDER_ID = re.compile(r"^[\w.:@-]{1,128}$")
 
@@ -48,9 +49,13 @@ def error(
     return response.json(body, status=status, headers=headers or None)
 
 
-def client_address(request: Request) -> str:
-    """Return the peer address of a request (no proxy headers are trusted)."""
-    return str(request.ip or "unknown")
+def client_address(request: Request, trusted_proxies: tuple[str, ...] = ()) -> str:
+    """Return the client address of a request.
+
+    ``X-Forwarded-For`` counts only when the peer is one of ``trusted_proxies``
+    (``server.trusted_proxies``); otherwise the peer's own address.
+    """
+    return request_address(request, trusted_proxies)
 
 
 async def json_object(request: Request, max_bytes: int) -> dict[str, Any] | HTTPResponse:
@@ -84,7 +89,7 @@ class AdvieslijnRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Create the routes of the channel."""
-        webhook = Blueprint("advieslijn_rest_webhook", __name__)
+        webhook = ChannelBlueprint("advieslijn_rest_webhook", __name__)
         guard = self.guard = self.guard or ChannelGuard()
 
         @webhook.route("/", methods=["GET"])
@@ -105,7 +110,7 @@ class AdvieslijnRestInput(InputChannel):
                 return error(400, "'message' must be a text")
             agent = request.app.ctx.agent
             collector = CollectingOutputChannel()
-            wait = guard.retry_after(sender, client_address(request))
+            wait = guard.retry_after(sender, client_address(request, guard.trusted_proxies))
             if wait is not None:
                 # Over the limit, acute danger still gets 112 (in the 429's body).
                 await guard.refuse(agent, sender, None, collector, text=text)

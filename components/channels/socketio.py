@@ -25,19 +25,30 @@ API's ``output_channel=socketio`` and ``output_channel=latest`` reach it):
   conversation's messages from the tracker store, so a reloaded page or a second tab
   shows the same conversation without keeping any text in the browser. A message
   typed in one tab is echoed (``user_echo``) to the conversation's other tabs.
+* **Reading a conversation is bounded** (issue 11, item 5). ``session_request`` and
+  ``history_request`` are rate limited per socket and per address
+  (``limits.history_per_socket``, ``limits.history_per_address``; over the limit the
+  request is ignored and the widget keeps what it shows); a conversation is read at
+  most once per :data:`READ_SECONDS`, however many tabs ask, and one read at a time; a
+  conversation whose session holds more than ``limits.max_session_events`` events is
+  not resumed: the socket gets a fresh conversation (``session_confirm``), also when
+  a user message arrives for it, unless an adviser has the conversation.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -45,10 +56,12 @@ from socketio import AsyncServer
 
 from bot.channels.guard import INTENT_PREFIX
 from bot.channels.widget import button_title, history, valid_session_id, wire_message
+from bot.ratelimit import history_limits
 from bot.settings import Settings, get_settings
 from components.channels.guard import ChannelGuard
 from components.channels.output import WholeMessageOutput
 from components.channels.packets import install_packet_check, undecodable_polling_body
+from components.channels.public import install_api_guard, request_address
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +69,10 @@ SESSION_REQUEST = "session_request"
 SESSION_CONFIRM = "session_confirm"
 HISTORY_REQUEST = "history_request"
 USER_ECHO = "user_echo"
+# A conversation is read from the tracker store at most once in this many seconds.
+READ_SECONDS = 2.0
+# At most this many conversations are remembered between reads.
+READ_CACHE_SIZE = 1024
 
 
 async def settle(result: Any) -> Any:
@@ -118,6 +135,99 @@ class _Socket:
 
     address: str
     conversation: str | None = None
+    # One message of a socket at a time, in the order they came (each socket.io event
+    # is its own task; the checks before delivery may wait for the tracker store).
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass
+class ConversationRead:
+    """One read of a conversation's current session from the tracker store."""
+
+    messages: list[dict[str, Any]]
+    events: int
+    paused: bool
+    at: float = field(default_factory=time.monotonic)
+
+
+def _inner_stores(store: Any) -> list[Any]:
+    """Return the store and every store it wraps (Rasa's wrappers, the redacting store)."""
+    found = []
+    while store is not None and store not in found:
+        found.append(store)
+        store = getattr(store, "_tracker_store", None) or getattr(store, "inner", None)
+    return found
+
+
+async def session_length(store: TrackerStore, conversation: str) -> int:
+    """Count the events of a conversation's current session without replaying it.
+
+    An SQL store counts rows (indexed by conversation); other stores read the tracker.
+    """
+    sql = next((s for s in _inner_stores(store) if isinstance(s, SQLTrackerStore)), None)
+    if sql is not None:
+        with sql.session_scope() as session:
+            query = sql._event_query(session, conversation, fetch_events_from_all_sessions=False)
+            return int(query.count())
+    tracker = await store.retrieve(conversation)
+    return len(tracker.events) if tracker is not None else 0
+
+
+class ConversationReader:
+    """Reads a conversation at most once per ``seconds``; callers meanwhile share the read."""
+
+    def __init__(self, seconds: float = READ_SECONDS, size: int = READ_CACHE_SIZE) -> None:
+        self.seconds = seconds
+        self.size = size
+        self.reads = 0  # how often the tracker store was asked (for tests and metrics)
+        self._cache: dict[str, ConversationRead] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def forget(self, conversation: str) -> None:
+        """Drop what is remembered of a conversation (it just changed)."""
+        self._cache.pop(conversation, None)
+
+    def _fresh(self, conversation: str) -> ConversationRead | None:
+        read = self._cache.get(conversation)
+        if read is not None and time.monotonic() - read.at < self.seconds:
+            return read
+        return None
+
+    async def read(self, store: TrackerStore, conversation: str) -> ConversationRead:
+        """Return the conversation's messages, session length and pause state."""
+        read = self._fresh(conversation)
+        if read is not None:
+            return read
+        lock = self._locks.setdefault(conversation, asyncio.Lock())
+        try:
+            async with lock:
+                read = self._fresh(conversation)
+                if read is None:
+                    self.reads += 1
+                    tracker = await store.retrieve(conversation)
+                    if tracker is None:
+                        read = ConversationRead([], 0, False)
+                    else:
+                        events = list(tracker.events)
+                        read = ConversationRead(
+                            history(event.as_dict() for event in events),
+                            len(events),
+                            bool(tracker.is_paused()),
+                        )
+                    self._remember(conversation, read)
+                return read
+        finally:
+            if not lock.locked():
+                self._locks.pop(conversation, None)
+
+    def _remember(self, conversation: str, read: ConversationRead) -> None:
+        if len(self._cache) >= self.size:
+            now = time.monotonic()
+            for key in [k for k, v in self._cache.items() if now - v.at >= self.seconds]:
+                del self._cache[key]
+            while len(self._cache) >= self.size:
+                del self._cache[next(iter(self._cache))]
+        self._cache[conversation] = read
 
 
 class CheckedSocketBlueprint(SocketBlueprint):
@@ -137,6 +247,7 @@ class CheckedSocketBlueprint(SocketBlueprint):
             return response.json({"error": problem}, status=400)
 
         app.register_middleware(check_polling_body, "request")
+        install_api_guard(app, path)
         super().register(app, options)
 
 
@@ -182,6 +293,7 @@ class AdvieslijnSocketIOInput(InputChannel):
         self.sio: AsyncServer | None = None
         self.guard: ChannelGuard | None = None
         self.sockets: dict[str, _Socket] = {}
+        self.reader = ConversationReader()
 
     def get_output_channel(self) -> OutputChannel | None:
         """Output channel for messages pushed through the HTTP API (``output_channel=latest``)."""
@@ -200,6 +312,9 @@ class AdvieslijnSocketIOInput(InputChannel):
             max_http_buffer_size=settings.limits.max_body_bytes,
         )
         install_packet_check(sio)
+        requests = history_limits(settings.limits)
+        max_events = settings.limits.max_session_events
+        reader = self.reader
         webhook: Blueprint = CheckedSocketBlueprint(
             sio, self.socketio_path, "advieslijn_socketio_webhook", __name__
         )
@@ -213,6 +328,24 @@ class AdvieslijnSocketIOInput(InputChannel):
         def agent() -> Any:
             return apps[0].ctx.agent
 
+        def throttled(sid: str, socket: _Socket, event: str) -> bool:
+            wait = requests.retry_after(socket=sid, address=socket.address)
+            if wait is not None:
+                logger.info("socket.io: %s over its rate limit; ignored", event)
+            return wait is not None
+
+        async def bind(sid: str, socket: _Socket, conversation: str) -> None:
+            if socket.conversation and socket.conversation != conversation:
+                await settle(sio.leave_room(sid, socket.conversation, namespace=namespace))
+            socket.conversation = conversation
+            await enter_room(sio, sid, conversation, namespace)
+            await sio.emit(SESSION_CONFIRM, conversation, room=sid, namespace=namespace)
+
+        async def too_long(conversation: str) -> bool:
+            """Whether a conversation's session is over the cap (and no adviser has it)."""
+            read = await reader.read(agent().tracker_store, conversation)
+            return read.events > max_events and not read.paused
+
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
@@ -220,7 +353,10 @@ class AdvieslijnSocketIOInput(InputChannel):
         @sio.on("connect", namespace=namespace)
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
             request = environ.get("sanic.request")
-            address = str(getattr(request, "ip", "") or environ.get("REMOTE_ADDR") or "unknown")
+            if request is not None:
+                address = request_address(request, guard.trusted_proxies)
+            else:
+                address = str(environ.get("REMOTE_ADDR") or "unknown")
             self.sockets[sid] = _Socket(address=address)
             return True
 
@@ -231,7 +367,7 @@ class AdvieslijnSocketIOInput(InputChannel):
         @sio.on(SESSION_REQUEST, namespace=namespace)
         async def session_request(sid: str, data: Any = None) -> None:
             socket = self.sockets.get(sid)
-            if socket is None:
+            if socket is None or throttled(sid, socket, SESSION_REQUEST):
                 return
             requested = data.get("session_id") if isinstance(data, dict) else None
             if not self.session_persistence:
@@ -242,26 +378,37 @@ class AdvieslijnSocketIOInput(InputChannel):
                 if requested:
                     logger.info("socket.io: refused a malformed session id; issued a new one")
                 conversation = uuid.uuid4().hex
-            if socket.conversation and socket.conversation != conversation:
-                await settle(sio.leave_room(sid, socket.conversation, namespace=namespace))
-            socket.conversation = conversation
-            await enter_room(sio, sid, conversation, namespace)
-            await sio.emit(SESSION_CONFIRM, conversation, room=sid, namespace=namespace)
+            # in turn with the socket's other requests: a history request sent right after
+            # this one waits for the binding instead of finding no conversation
+            async with socket.turn:
+                if conversation != socket.conversation and await too_long(conversation):
+                    logger.info("socket.io: a conversation over the event cap starts afresh")
+                    conversation = uuid.uuid4().hex
+                await bind(sid, socket, conversation)
 
         @sio.on(HISTORY_REQUEST, namespace=namespace)
-        async def history_request(sid: str, _: Any = None) -> list[dict[str, Any]]:
+        async def history_request(sid: str, _: Any = None) -> list[dict[str, Any]] | None:
             socket = self.sockets.get(sid)
-            if socket is None or socket.conversation is None:
+            if socket is None:
                 return []
-            tracker = await agent().tracker_store.retrieve(socket.conversation)
-            if tracker is None:
-                return []
-            return history(event.as_dict() for event in tracker.events)
+            async with socket.turn:  # after a session request sent before it
+                if socket.conversation is None:
+                    return []
+                if throttled(sid, socket, HISTORY_REQUEST):
+                    return None  # not a list: the widget keeps what it shows
+                read = await reader.read(agent().tracker_store, socket.conversation)
+                return read.messages
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any = None) -> None:
             socket = self.sockets.get(sid)
-            if socket is None or socket.conversation is None:
+            if socket is None:
+                return
+            async with socket.turn:
+                await handle_in_turn(sid, socket, data)
+
+        async def handle_in_turn(sid: str, socket: _Socket, data: Any) -> None:
+            if socket.conversation is None:
                 logger.info("socket.io: message before session_request ignored")
                 return
             conversation = socket.conversation
@@ -277,6 +424,13 @@ class AdvieslijnSocketIOInput(InputChannel):
                 return
             if screened.text is None:
                 return
+            if await session_length(agent().tracker_store, conversation) > max_events and (
+                await too_long(conversation)
+            ):
+                logger.info("socket.io: a conversation over the event cap starts afresh")
+                conversation = uuid.uuid4().hex
+                await bind(sid, socket, conversation)
+            reader.forget(conversation)
             await self._echo(sid, conversation, screened.text, agent())
             output = AdvieslijnSocketIOOutput(sio, self.bot_message_evt, namespace)
             await guard.deliver(
@@ -284,6 +438,7 @@ class AdvieslijnSocketIOInput(InputChannel):
                 UserMessage(screened.text, output, conversation, input_channel=self.name()),
                 on_new_message,
             )
+            reader.forget(conversation)
 
         return webhook
 

@@ -1,9 +1,10 @@
 """The website widget in a real browser against the real stack (trained model, actions, site).
 
 One conversation goes through what a youth worker does: open the chat with the
-keyboard, ask, read the recommendations, reload, open a second tab, answer a question
-with a button. The same page is checked with axe-core and stored as the README's
-screenshot. Other tests: user and adviser text is only ever text, adviser messages
+keyboard, ask, read the recommendations, reload, open a second tab (its own
+conversation), answer a question with a button. The same page is checked with
+axe-core and stored as the README's screenshot. Other tests: idle expiry and "Nieuw
+gesprek"; user and adviser text is only ever text, adviser messages
 pushed through Rasa's HTTP API, and the site's security headers.
 """
 
@@ -90,7 +91,7 @@ def test_a_conversation_with_cards_survives_reload_and_tabs_and_buttons_work(
 
     say(page, QUESTION)
     cards = page.locator("deep-chat .al-card")
-    expect(cards.first).to_be_visible()
+    expect(cards.first).to_be_visible(timeout=20_000)
     assert 1 <= cards.count() <= 3
     kinds = set(LABELS["kinds"].values())
     for kind in page.locator("deep-chat .al-card-kind").all_inner_texts():
@@ -112,32 +113,31 @@ def test_a_conversation_with_cards_survives_reload_and_tabs_and_buttons_work(
     wait_for_bubble(page, QUESTION)
     assert card_titles(page) == titles
     assert page.evaluate("window.advieslijnWidget.conversation") == conversation
-    stored = page.evaluate("Object.entries(localStorage)")
-    assert stored == [["advieslijn.conversation", conversation]]  # only the id, no text
+    # only the id and the time of its last message, for this tab only; nothing lasting
+    assert page.evaluate("Object.keys(sessionStorage)") == ["advieslijn.conversation"]
+    stored = page.evaluate("JSON.parse(sessionStorage.getItem('advieslijn.conversation'))")
+    assert set(stored) == {"id", "at"} and stored["id"] == conversation
+    assert page.evaluate("Object.entries(localStorage)") == []
 
-    # a second tab shows the same conversation
+    # a second tab (or the next user of the computer) starts its own conversation
     second = browser.tab()
     open_widget(second)
-    wait_for_bubble(second, QUESTION)
-    assert card_titles(second) == titles
+    assert second.evaluate("window.advieslijnWidget.conversation") != conversation
+    assert QUESTION not in bubbles(second)
+    second.close()
 
-    # acute danger: the 112 message stands out and is announced; then the one intake
-    # question for an urgent case, with buttons
+    # acute danger: the 112 message stands out and is announced; then the offer of an
+    # adviser, with buttons (the intake is not started unasked)
     say(page, ACUTE)
     alert = page.locator("deep-chat [role=alert]")
     expect(alert).to_contain_text("112")
     choices = page.locator("deep-chat button.al-choice")
     expect(choices.first).to_be_visible()
-    no = page.locator("deep-chat button.al-choice", has_text="Overslaan")
+    no = page.locator("deep-chat button.al-choice", has_text="Nee, nu niet")
     no.focus()
     page.keyboard.press("Enter")
     wait_for_bubble(page, no.inner_text())
     expect(page.locator("deep-chat button.al-choice:enabled")).to_have_count(0)
-
-    # the other tab sees the alert, the click (by its title) and the answer live
-    expect(second.locator("deep-chat [role=alert]")).to_contain_text("112")
-    wait_for_bubble(second, "Overslaan")
-    expect(second.locator("deep-chat button.al-choice:enabled")).to_have_count(0)
 
     # accessibility with the widget open and every kind of message on screen (every
     # reply in: a button in its loading state has no name yet)
@@ -147,6 +147,61 @@ def test_a_conversation_with_cards_survives_reload_and_tabs_and_buttons_work(
     serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
     assert not serious, serious
     assert not browser.dialogs
+    assert not browser.errors, browser.errors
+
+
+def test_an_idle_conversation_ends_and_nieuw_gesprek_ends_it_at_once(browser: Browser) -> None:
+    """Issue 11, item 10: the id was a long-lived key in the site's localStorage."""
+    page = browser.tab()
+    # an id left in localStorage by the older widget is not used, and is removed
+    page.evaluate("localStorage.setItem('advieslijn.conversation', 'ab'.repeat(16))")
+    page.reload()
+    page.wait_for_function("() => window.advieslijnWidget !== undefined")
+    assert page.evaluate("window.advieslijnWidget.conversation") is None
+    assert page.evaluate("Object.entries(localStorage)") == []
+    open_widget(page)
+    say(page, QUESTION)
+    wait_for_bubble(page, QUESTION)
+    expect(page.locator("deep-chat .message-bubble.ai-message").first).to_be_visible()
+    first = page.evaluate("window.advieslijnWidget.conversation")
+
+    # back after more than 30 minutes without a message: a reload starts afresh
+    page.evaluate(
+        """() => {
+            const key = 'advieslijn.conversation';
+            const stored = JSON.parse(sessionStorage.getItem(key));
+            stored.at = Date.now() - 31 * 60 * 1000;
+            sessionStorage.setItem(key, JSON.stringify(stored));
+        }"""
+    )
+    page.reload()
+    page.wait_for_function("() => window.advieslijnWidget !== undefined")
+    open_widget(page)
+    assert page.evaluate("window.advieslijnWidget.conversation") != first
+    assert QUESTION not in bubbles(page)
+
+    # the page left open that long: opening the panel again starts afresh, and says so
+    say(page, QUESTION)
+    wait_for_bubble(page, QUESTION)
+    second = page.evaluate("window.advieslijnWidget.conversation")
+    page.keyboard.press("Escape")
+    page.evaluate("window.advieslijnWidget.lastActivity = Date.now() - 31 * 60 * 1000")
+    open_widget(page)
+    expect(page.locator(".al-status")).to_have_text(LABELS["expired"])
+    third = page.evaluate("window.advieslijnWidget.conversation")
+    assert third not in (None, second)
+    expect(page.locator("deep-chat .message-bubble", has_text=QUESTION)).to_have_count(0)
+
+    # "Nieuw gesprek" is a visible, named button that works with the keyboard alone
+    say(page, QUESTION)
+    wait_for_bubble(page, QUESTION)
+    reset = page.get_by_role("button", name=LABELS["newConversation"])
+    expect(reset).to_be_visible()
+    page.evaluate("window.confirm = () => true")  # the question before starting anew
+    reset.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => window.advieslijnWidget.conversation !== '{third}'")
+    expect(page.locator("deep-chat .message-bubble", has_text=QUESTION)).to_have_count(0)
     assert not browser.errors, browser.errors
 
 

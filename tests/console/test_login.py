@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
+from bot.console.app import EXTENSION
 from bot.console.texts import load_labels
+from bot.ratelimit import RateLimits
 from tests.console.conftest import PASSWORD, Accounts, Browser, Clock
 
 LABELS = load_labels()
@@ -69,19 +72,55 @@ def test_a_failed_login_says_the_same_whatever_went_wrong(
     assert browser.get("/").status_code == 302
 
 
-def test_too_many_wrong_passwords_lock_the_account_for_a_while(
+def attempt(browser: Browser, username: str, password: str, address: str) -> Any:
+    """A login from a given client address."""
+    return browser.client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": browser.token()},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_wrong_passwords_make_the_attacker_wait_longer_and_longer_not_lock_the_account(
     browser: Browser, accounts: Accounts, clock: Clock
 ) -> None:
-    for _ in range(3):  # CONSOLE_MAX_FAILED_LOGINS=3
-        assert browser.login("anna", "wrong password!").status_code == 401
-    locked = browser.login("anna")
-    assert locked.status_code == 401
-    assert FAILED in locked.get_data(as_text=True)  # no hint that the account exists
-    # Another account is not affected.
-    assert browser.login("bram").status_code == 303
-    clock.advance(minutes=16)
+    attacker, adviser = "10.6.6.6", "10.1.1.1"
+    # The attempts per minute are limited too; here only the waits are under test.
+    state = browser.client.application.extensions[EXTENSION]
+    state.login_limits = RateLimits(
+        per_conversation="1000/minute", per_address="1000/minute", storage_uri="memory://"
+    )
+    for _ in range(3):  # CONSOLE_MAX_FAILED_LOGINS=3: then the waits begin
+        assert attempt(browser, "anna", "wrong password!", attacker).status_code == 401
+    waits = []
+    for _ in range(9):
+        throttled = attempt(browser, "anna", "wrong password!", attacker)
+        assert throttled.status_code == 429
+        assert "Te veel inlogpogingen" in throttled.get_data(as_text=True)
+        waits.append(int(throttled.headers["Retry-After"]))
+        clock.advance(seconds=waits[-1])
+        assert attempt(browser, "anna", "wrong password!", attacker).status_code == 401
+    assert waits == sorted(waits) and waits[-1] >= 128  # 1, 2, 4, ... seconds
+    # The attacker's address now waits minutes; the account waits at most a minute
+    # (CONSOLE_ACCOUNT_DELAY_SECONDS), so the adviser gets in from her own address.
+    assert attempt(browser, "anna", PASSWORD, attacker).status_code == 429
+    clock.advance(seconds=61)
+    assert attempt(browser, "anna", PASSWORD, adviser).status_code == 303
+    # Another account was never affected.
     other = Browser(browser.client.application.test_client())
-    assert other.login("anna").status_code == 303
+    assert attempt(other, "bram", PASSWORD, "10.2.2.2").status_code == 303
+
+
+def test_while_an_account_waits_even_the_right_password_fails_the_same_way(
+    browser: Browser, accounts: Accounts, clock: Clock
+) -> None:
+    for number in range(3):  # from three addresses: only the account count grows
+        attempt(browser, "anna", "wrong password!", f"10.3.0.{number}")
+    refused = attempt(browser, "anna", PASSWORD, "10.3.1.1")
+    assert refused.status_code == 401
+    assert FAILED in refused.get_data(as_text=True)  # no hint that the account exists
+    clock.advance(seconds=2)
+    assert attempt(browser, "anna", PASSWORD, "10.3.1.1").status_code == 303
 
 
 def test_a_good_login_resets_the_count_of_failures(
@@ -99,7 +138,8 @@ def test_a_good_login_resets_the_count_of_failures(
 
 def test_logins_are_throttled_per_client_address(browser: Browser, accounts: Accounts) -> None:
     statuses = [browser.login("nobody", "guess").status_code for _ in range(8)]
-    assert set(statuses) == {401}
+    # The first failures are answered; then the waits after failures begin too.
+    assert statuses[:3] == [401] * 3 and set(statuses) <= {401, 429}
     throttled = browser.login("anna")  # even the right password waits
     assert throttled.status_code == 429
     assert int(throttled.headers["Retry-After"]) >= 1
@@ -199,3 +239,44 @@ def test_a_disabled_account_cannot_log_in_and_its_sessions_end(
         disable_account(db, username="anna")
     assert browser.get("/").status_code == 302
     assert browser.login("anna").status_code == 401
+
+
+HOSTILE_NEXT = (
+    "/\t/evil.example/",  # issue 11: answered 303 Location: //evil.example/
+    "/\n/evil.example/",  # issue 11: answered 500 with a traceback
+    "/\r\n/evil.example/",
+    "/ /evil.example/",
+    "/\x00/evil.example/",
+    "/\u200b/evil.example/",
+    "/\u2028/evil.example/",
+    "/%09/evil.example/",
+    "/%5C/evil.example/",
+    "\t//evil.example/",
+    "//evil.example/",
+    "/\\evil.example/",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "evil.example",
+)
+
+
+def test_a_hostile_next_is_ignored_after_login(browser: Browser, accounts: Accounts) -> None:
+    for number, target in enumerate(HOSTILE_NEXT):
+        token = browser.token()
+        answer = browser.client.post(
+            "/login",
+            data={"username": "anna", "password": PASSWORD, "csrf_token": token, "next": target},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{number}"},  # past the per-address limit
+        )
+        assert answer.status_code == 303, repr(target)
+        assert answer.headers["Location"] == "/", repr(target)
+        browser.client.post("/logout", data={"csrf_token": browser.token("/")})
+
+
+def test_a_hostile_next_in_the_login_link_never_reaches_the_form(browser: Browser) -> None:
+    for raw in ("/%09/evil.example/", "/%0a/evil.example/", "/%0d%0a/evil.example/"):
+        answer = browser.get(f"/login?next={raw}")
+        assert answer.status_code == 200, raw
+        assert 'name="next" value=""' in answer.get_data(as_text=True), raw
+    kept = browser.get("/login?next=/zaken/AL-ABC123%3Fx%3D1").get_data(as_text=True)
+    assert 'name="next" value="/zaken/AL-ABC123?x=1"' in kept

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 import requests
 
 from scripts.serve import Stack
-from tests.integration.conftest import Conversation, customs, texts
+from tests.integration.conftest import Conversation, customs, texts, tracker
 
 pytestmark = pytest.mark.integration
 
@@ -87,7 +88,7 @@ def test_out_of_scope_gets_no_recommendations(conversation: Conversation) -> Non
 
 
 # Messages the classifier cannot place; checked first so a changed model fails clearly.
-UNCLEAR = ("en hoe zit dat dan", "lorem ipsum dolor sit amet")
+UNCLEAR = ("en hoe zit dat dan", "blablabla")
 
 
 def parse(stack: Stack, text: str) -> dict[str, Any]:
@@ -164,3 +165,89 @@ def test_the_action_server_refuses_calls_without_the_shared_secret(stack: Stack)
     # the secret comes from the stack's settings; with it the call gets through the guard
     right = {"X-Advieslijn-Action-Secret": stack.settings.secrets.require("action_secret")}
     assert requests.post(url, json=call, headers=right, timeout=10).status_code != 403
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "/\u00a0/ask_travel",
+        "/\u3000/request_human",
+        "\u200b/restart",
+        "/\u2029/\u202e/ask_signals",
+        '/\u00a0/ask_signals{"role": "Jan Jansen 0612345678"}',
+    ],
+)
+def test_unicode_spaces_do_not_smuggle_intent_syntax(stack: Stack, typed: str) -> None:
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+    assert stack.webhook(sender, typed)
+    state = tracker(stack, sender)
+    users = [e for e in state["events"] if e["event"] == "user"]
+    assert users, "the words still reach the bot"
+    # Rasa reads intent syntax from text that starts with "/" (after str.strip()) and
+    # gives it confidence 1.0 with a one-item ranking; plain words go to the classifier
+    # ("request_human" as words may still be understood as asking for a person).
+    assert not users[-1]["text"].strip().startswith("/")
+    assert len(users[-1]["parse_data"]["intent_ranking"]) > 1
+    assert state["slots"].get("role") is None
+
+
+# Rasa's HTTP API (rasa/server.py) on the channels' port; ids and bodies need not exist.
+API_PATHS = [
+    ("GET", "/"),
+    ("GET", "/version"),
+    ("GET", "/status"),
+    ("GET", "/conversations/x/tracker"),
+    ("POST", "/conversations/x/tracker/events"),
+    ("PUT", "/conversations/x/tracker/events"),
+    ("GET", "/conversations/x/story"),
+    ("POST", "/conversations/x/execute"),
+    ("POST", "/conversations/x/trigger_intent"),
+    ("POST", "/conversations/x/predict"),
+    ("POST", "/conversations/x/messages"),
+    ("POST", "/model/train"),
+    ("POST", "/model/test/stories"),
+    ("POST", "/model/test/intents"),
+    ("POST", "/model/predict"),
+    ("POST", "/model/parse"),
+    ("PUT", "/model"),
+    ("DELETE", "/model"),
+    ("GET", "/domain"),
+]
+PUBLIC = {"X-Forwarded-For": "203.0.113.9"}
+
+
+@pytest.mark.parametrize(("method", "path"), API_PATHS)
+def test_the_http_api_is_not_served_to_public_clients(stack: Stack, method: str, path: str) -> None:
+    url = f"{stack.rasa_url}{path}"
+    for params in ({}, {"token": stack.token}):
+        refused = requests.request(method, url, params=params, headers=PUBLIC, timeout=10)
+        assert refused.status_code == 404, (method, path)
+        assert "3.6" not in refused.text
+        forwarded = {"Forwarded": "for=203.0.113.9"}
+        assert (
+            requests.request(method, url, params=params, headers=forwarded, timeout=10).status_code
+            == 404
+        )
+
+
+def test_local_operators_and_public_channels_keep_working(stack: Stack) -> None:
+    # the console, scripts and tests: loopback without forwarding headers
+    assert requests.get(f"{stack.rasa_url}/version", timeout=5).status_code == 200
+    assert requests.get(f"{stack.rasa_url}/status", timeout=5).status_code == 401
+    # the world through the proxy: the channels
+    answer = requests.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        json={"sender": f"test-{uuid.uuid4().hex[:12]}", "message": "hallo"},
+        headers=PUBLIC,
+        timeout=30,
+    )
+    assert answer.status_code == 200 and "computerprogramma" in texts(answer.json())
+    health = requests.get(f"{stack.rasa_url}/webhooks/telegram/", headers=PUBLIC, timeout=5)
+    assert health.status_code == 200
+    polling = requests.get(
+        f"{stack.rasa_url}/socket.io/",
+        params={"EIO": "4", "transport": "polling"},
+        headers=PUBLIC,
+        timeout=5,
+    )
+    assert polling.status_code == 200 and polling.text.startswith("0{")

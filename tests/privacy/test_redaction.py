@@ -156,3 +156,17 @@ def test_building_the_model_leaves_the_process_logging_alone() -> None:
     redact("Jan")
     assert root.level != logging.DEBUG or not root.handlers
     assert logging.getLogger("deduce").level == logging.WARNING
+
+
+def test_the_cache_holds_no_original_text() -> None:
+    """Issue 11, item 12: the cache held up to 8,192 originals in memory, names and all."""
+    import bot.privacy as privacy
+
+    original = "Mijn leerling Sanne de Vries van het Stedelijk Lyceum appt haatberichten."
+    redacted = redact(original)
+    assert "Sanne" not in redacted
+    assert redact(original) == redacted  # served from the cache
+    for key, value in list(privacy._cache.items()):
+        assert isinstance(key, bytes) and len(key) == 32
+        assert "Sanne" not in value and "Stedelijk Lyceum" not in value
+    assert redacted in privacy.cached_texts()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -21,6 +23,7 @@ from bot.caselog.models import (
     ContactDetail,
     HelpMode,
     Role,
+    TrailDeletion,
     Urgency,
     utcnow,
 )
@@ -233,11 +236,23 @@ def test_deleting_a_conversation_drops_its_copies_in_the_case_log(session: Sessi
     service.record_user_messages(
         session, conversation_id=case.conversation_id, messages=[("Zijn jullie er?", 5.0)]
     )
+    anna = adviser(session, "anna")
+    service.claim(session, case=case, adviser=anna)
+    service.add_message(session, case=case, adviser=anna, text="Vertel, wat speelt er bij Kim?")
+    service.add_note(session, case=case, adviser=anna, text="Kim, 15, tekent symbolen")
+    service.close(session, case=case, adviser=anna, outcome="advice_given", note="Over Kim")
     assert service.forget_conversation(session, conversation_id=case.conversation_id) == 1
     session.flush()
     session.expire_all()
-    assert case.transcript == [] and case.summary == ""
-    assert [e.kind for e in case.events] == ["created", "conversation_deleted"]
+    assert case.transcript == [] and case.summary == "" and case.closing_note is None
+    assert all(e.text is None for e in case.events)
+    assert "message" not in kinds(case) and "note" not in kinds(case)
+    assert kinds(case)[-1] == "conversation_deleted"
+    # a second request (the action and the tracker store both ask) adds no second entry
+    service.forget_conversation(session, conversation_id=case.conversation_id)
+    session.flush()
+    session.expire_all()
+    assert kinds(case).count("conversation_deleted") == 1
 
 
 def test_follow_ups_due_today(session: Session) -> None:
@@ -266,6 +281,34 @@ def test_the_audit_trail_cannot_be_rewritten(session: Session) -> None:
     assert all(event.text != "changed" for event in case.events)
 
 
+@pytest.mark.parametrize(
+    "statement",
+    ["DELETE FROM case_events", "DELETE FROM cases"],
+)
+def test_the_audit_trail_cannot_be_deleted_outside_the_sanctioned_path(
+    session: Session, statement: str
+) -> None:
+    case = new_case(session)
+    session.flush()
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text(statement))
+    session.expire_all()
+    assert kinds(case) == ["created"]
+    assert session.scalars(select(TrailDeletion)).all() == []
+
+
+def test_the_sanctioned_deletion_leaves_no_permit_behind(session: Session) -> None:
+    case = new_case(session)
+    with service.trail_deletion(session, reason="test"):
+        for event in list(case.events):
+            case.events.remove(event)
+    assert session.scalars(select(TrailDeletion)).all() == []
+    service.raise_urgency(session, case=case, to=Urgency.ACUTE)  # a new trail entry
+    session.flush()
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text(f"DELETE FROM cases WHERE id = {case.id}"))
+
+
 def test_presence_counts_advisers_seen_recently(session: Session) -> None:
     anna, bert = adviser(session, "anna"), adviser(session, "bert")
     service.touch_presence(session, adviser=anna)
@@ -290,3 +333,79 @@ def test_old_closed_cases_become_counts(session: Session) -> None:
         ("signalen", "Utrecht", "onderwijs", 1)
     ]
     assert service.get_case(session, reference=recent.reference) is not None
+
+
+# --- retention of cases nobody finishes or touches (issue 11, item 9) ----------------
+
+
+def aged_case(session: Session, *, days: float, **fields: object) -> Case:
+    """A case whose every timestamp (and its trail's) lies ``days`` in the past."""
+    then = utcnow() - timedelta(days=days)
+    values: dict[str, Any] = {
+        "reference": f"AL-{uuid.uuid4().hex[:6].upper()}",
+        "channel": "rest",
+        "conversation_id": f"aged-{uuid.uuid4().hex}",
+        "themes": ["signalen"],
+        "recommended_resources": [],
+        "transcript": [{"who": "user", "text": "[PERSOON-1] tekent hakenkruizen"}],
+        "summary": "",
+        "status": CaseStatus.NEW.value,
+        "intake_complete": False,
+        "urgency": Urgency.NORMAL.value,
+        "created_at": then,
+        "updated_at": then,
+        **fields,
+    }
+    case = Case(**values)
+    session.add(case)
+    session.add(CaseEvent(case=case, kind="created", actor="system", created_at=then))
+    session.flush()
+    return case
+
+
+def test_intakes_nobody_finished_become_counts_after_the_intake_hours(session: Session) -> None:
+    abandoned = aged_case(session, days=2)
+    service.store_contact(
+        session, case=abandoned, contact=Contact("phone", "+31612345678"), cipher=CIPHER
+    )
+    acute = aged_case(session, days=2, urgency=Urgency.ACUTE.value)
+    finished = aged_case(session, days=2, intake_complete=True)
+    recent = service.open_case(session, conversation_id="busy", channel="rest")
+    cutoff = utcnow() - timedelta(hours=24)
+    assert service.anonymise_abandoned_intakes(session, started_before=cutoff) == 1
+    session.expire_all()
+    assert service.get_case(session, reference=abandoned.reference) is None
+    assert session.scalars(select(ContactDetail)).all() == []
+    assert session.scalars(select(CaseEvent).where(CaseEvent.case_id == abandoned.id)).all() == []
+    for kept in (acute, finished, recent):
+        assert service.get_case(session, reference=kept.reference) is not None
+    stats = session.scalars(select(CaseStatistic)).all()
+    assert [(s.theme, s.count) for s in stats] == [("signalen", 1)]
+
+
+def test_open_cases_nobody_touched_for_the_case_days_go_with_their_contacts(
+    session: Session,
+) -> None:
+    anna = adviser(session, "anna")
+    stale = aged_case(
+        session,
+        days=400,
+        intake_complete=True,
+        status=CaseStatus.WAITING_CALLBACK.value,
+        help_mode=HelpMode.CALLBACK.value,
+    )
+    service.store_contact(
+        session, case=stale, contact=Contact("email", "x@example.nl"), cipher=CIPHER
+    )
+    noted = aged_case(session, days=400, intake_complete=True)
+    session.add(CaseEvent(case=noted, kind="note", actor=service.actor_of(anna), text="nog bezig"))
+    closed = aged_case(session, days=400, status=CaseStatus.CLOSED.value, closed_at=utcnow())
+    fresh = new_case(session)
+    cutoff = utcnow() - timedelta(days=365)
+    assert [c.id for c in service.stale_open_cases(session, idle_since=cutoff)] == [stale.id]
+    assert service.anonymise_stale_cases(session, idle_since=cutoff) == 1
+    session.expire_all()
+    assert service.get_case(session, reference=stale.reference) is None
+    assert session.scalars(select(ContactDetail)).all() == []
+    for kept in (noted, closed, fresh):
+        assert service.get_case(session, reference=kept.reference) is not None

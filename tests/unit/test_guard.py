@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.guard import TOO_LONG_RESPONSE, offered_payloads, screen_text
+from bot.channels.guard import TOO_LONG_RESPONSE, is_command, offered_payloads, screen_text
 from bot.ratelimit import RateLimits
 
 OFFERED = frozenset({"/request_human", '/inform{"urgency":"hoog"}'})
@@ -61,3 +61,66 @@ def test_rate_limits_count_per_conversation_and_per_address() -> None:
     assert wait is not None and 1 <= wait <= 60
     assert limits.retry_after(conversation="b", address="1.2.3.4") is not None  # address full
     assert limits.retry_after(conversation="b", address="5.6.7.8") is None
+
+
+# Characters Rasa's own ``str.strip()`` takes off before it looks for "/", and others
+# a client can put between the slashes: spaces of other scripts, line and paragraph
+# separators, zero-width and bidi controls, and a full-width solidus (NFKC: "/").
+INVISIBLE = [
+    "\u00a0",  # no-break space
+    "\u1680",  # ogham space mark
+    "\u2000",  # en quad
+    "\u2007",  # figure space
+    "\u200a",  # hair space
+    "\u202f",  # narrow no-break space
+    "\u205f",  # medium mathematical space
+    "\u3000",  # ideographic space
+    "\u2028",  # line separator
+    "\u2029",  # paragraph separator
+    "\x85",  # next line
+    "\x1c",  # file separator (str.isspace)
+    "\u200b",  # zero-width space
+    "\u200c",  # zero-width non-joiner
+    "\u200d",  # zero-width joiner
+    "\u2060",  # word joiner
+    "\ufeff",  # zero-width no-break space (BOM)
+    "\u180e",  # mongolian vowel separator
+    "\u202a",  # left-to-right embedding
+    "\u202e",  # right-to-left override
+    "\u2066",  # left-to-right isolate
+    "\u2069",  # pop directional isolate
+    "\u200e",  # left-to-right mark
+]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE)
+@pytest.mark.parametrize(
+    "template",
+    [
+        "/{0}/ask_travel",
+        "{0}/ask_travel",
+        "/{0}{0}/restart",
+        "{0}/{0}/{0}/request_human",
+        '/{0}/inform{{"role": "Jan Jansen 0612345678"}}',
+        "\uff0f{0}/restart",  # full-width solidus
+    ],
+)
+def test_unicode_spaces_do_not_smuggle_intent_syntax(invisible: str, template: str) -> None:
+    typed = template.format(invisible)
+    seen = screen_text(typed, offered=OFFERED, max_chars=1000).text
+    assert seen is not None
+    # What Rasa would parse as "/intent...": it strips Unicode whitespace itself first.
+    assert not seen.strip().startswith("/"), repr(seen)
+    assert seen[0].isalpha(), repr(seen)
+
+
+@pytest.mark.parametrize("invisible", ["\u00a0", "\u200b", "\u3000", "\ufeff", "\u2029"])
+def test_an_offered_button_survives_invisible_padding(invisible: str) -> None:
+    typed = f"{invisible}/request_human{invisible}"
+    assert is_command(typed)
+    assert screen_text(typed, offered=OFFERED, max_chars=1000).text == "/request_human"
+
+
+def test_text_is_normalised_with_nfkc() -> None:
+    screened = screen_text("ﬁets\u00a0op\u3000school", offered=OFFERED, max_chars=1000)
+    assert screened.text == "fiets op school"

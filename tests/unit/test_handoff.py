@@ -78,6 +78,8 @@ def test_the_bot_says_when_an_adviser_comes_back(hours: HandoffSettings, words: 
         ("ik doe mijn best", {}, None, None, None),  # "Best" is a place, but not here
         ("overslaan", {}, None, None, None),
         ("/inform", {"sector": ["hackers"]}, None, None, None),  # not a sector: ignored
+        # a typed role outside the vocabulary never reaches the case log
+        ("ik ben Jan de Vries", {"role": ["Jan de Vries"]}, None, None, None),
     ],
 )
 def test_the_first_answer_gives_role_sector_and_region(

@@ -78,6 +78,13 @@ def test_query_strings_are_masked() -> None:
     assert "s3cr3t" not in line and "/conversations/x/tracker/events" in line
 
 
+def test_authorization_credentials_are_masked() -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjp7fX0.c2lnbmF0dXJl"
+    line = scrub(f"send: headers {{Authorization: Bearer {jwt}}} and Basic dXNlcjpwdw==")
+    assert jwt not in line and "dXNlcjpwdw" not in line
+    assert "Bearer" in line and "Authorization" in line
+
+
 def test_every_record_of_the_process_is_scrubbed(
     captured: tuple[logging.Logger, io.StringIO],
 ) -> None:

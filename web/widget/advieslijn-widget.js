@@ -14,9 +14,13 @@
  * Rasa's socket.io channel (components/channels/socketio.py). Both are served next to
  * this file from web/node_modules (npm ci), never from the internet.
  *
- * Persistence: only a random conversation id is kept in localStorage (shared by all tabs
- * of the site). The conversation's text comes back from the server (history_request)
- * after a reload or in another tab; no message text is stored in the browser.
+ * Persistence: only a random conversation id, with the time of the last message, is kept
+ * in sessionStorage: it survives a reload of the tab and ends with the tab, and after
+ * `idleMinutes` (default 30) without a message the next visit or opening of the panel
+ * starts a new conversation, so the next user of a shared computer neither sees it nor
+ * writes into it. "Nieuw gesprek" ends it at once. The conversation's text comes back
+ * from the server (history_request) after a reload; no message text is stored in the
+ * browser. An id an older version left in localStorage is removed.
  *
  * Every text from a person (the user, an adviser) is rendered as text: messages are
  * built with DOM nodes and textContent, never by parsing their text as HTML.
@@ -31,6 +35,7 @@
   var base = new URL(".", script.src);
   var STORAGE_KEY = "advieslijn.conversation";
   var ID_PATTERN = /^[0-9a-f]{32}$/;
+  var MINUTE = 60 * 1000;
 
   function readConfig() {
     var id = script.getAttribute("data-config") || "advieslijn-config";
@@ -47,6 +52,7 @@
       socketUrl: String(config.socketUrl || script.getAttribute("data-socket-url") || ""),
       socketPath: String(config.socketPath || "/socket.io/"),
       maxMessageChars: Number(config.maxMessageChars) || 1000,
+      idleMinutes: Number(config.idleMinutes) > 0 ? Number(config.idleMinutes) : 30,
       labelsUrl: String(config.labelsUrl || new URL("labels.nl.json", base))
     };
   }
@@ -92,10 +98,21 @@
       .join("");
   }
 
-  function storedConversationId() {
+  // The stored conversation ({id, at}: the id and the time of its last message), unless
+  // it has been idle longer than idleMinutes.
+  function storedConversationId(idleMinutes) {
     try {
-      var value = window.localStorage.getItem(STORAGE_KEY);
-      return value && ID_PATTERN.test(value) ? value : null;
+      window.localStorage.removeItem(STORAGE_KEY); // long-lived id of an older version
+      var stored = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || "null");
+      if (!stored || typeof stored.id !== "string" || !ID_PATTERN.test(stored.id)) {
+        return null;
+      }
+      var idle = Date.now() - Number(stored.at);
+      if (!(idle >= 0 && idle < idleMinutes * MINUTE)) {
+        window.sessionStorage.removeItem(STORAGE_KEY);
+        return null;
+      }
+      return stored.id;
     } catch (error) {
       return null; // storage blocked: the conversation lasts as long as the page
     }
@@ -103,7 +120,7 @@
 
   function storeConversationId(value) {
     try {
-      window.localStorage.setItem(STORAGE_KEY, value);
+      window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ id: value, at: Date.now() }));
     } catch (error) {
       /* storage blocked */
     }
@@ -261,7 +278,9 @@
     this.labels = labels;
     this.io = io;
     this.renderer = new Renderer(labels);
-    this.conversation = storedConversationId();
+    this.conversation = storedConversationId(config.idleMinutes);
+    this.lastActivity = Date.now();
+    this.notice = "";
     this.signals = null;
     this.socket = null;
     this.ready = false; // history shown for the current connection
@@ -335,15 +354,6 @@
       }
     });
     document.body.appendChild(this.root);
-    window.addEventListener("storage", function (event) {
-      // another tab started a new conversation: follow it
-      if (event.key === STORAGE_KEY && event.newValue && event.newValue !== self.conversation) {
-        self.conversation = event.newValue;
-        if (self.socket) {
-          self.requestSession();
-        }
-      }
-    });
     if (this.conversation) {
       this.connect(); // an ongoing conversation: an adviser's reply can arrive any time
     }
@@ -479,7 +489,27 @@
     }, 50);
   };
 
+  // Note a message sent or received: the conversation stays for idleMinutes after it.
+  Widget.prototype.touch = function () {
+    this.lastActivity = Date.now();
+    if (this.conversation) {
+      storeConversationId(this.conversation);
+    }
+  };
+
+  // Long idle (the page was left open): the next person starts a new conversation.
+  Widget.prototype.expireIfIdle = function () {
+    if (this.conversation && Date.now() - this.lastActivity >= this.config.idleMinutes * MINUTE) {
+      this.restart();
+      this.notice = this.labels.expired; // shown once the new conversation is ready
+      this.setStatus(this.notice);
+    }
+  };
+
   Widget.prototype.toggle = function (open) {
+    if (open) {
+      this.expireIfIdle();
+    }
     this.panel.hidden = !open;
     this.launcher.setAttribute("aria-expanded", open ? "true" : "false");
     if (open) {
@@ -561,7 +591,8 @@
       pending.forEach(function (item) {
         self.show(item);
       });
-      self.setStatus(self.labels.connected);
+      self.setStatus(self.notice || self.labels.connected);
+      self.notice = "";
       if (self.signals) {
         self.signals.onOpen();
       }
@@ -590,6 +621,7 @@
   };
 
   Widget.prototype.receive = function (item) {
+    this.touch();
     if (!this.ready) {
       this.pending.push(item);
       return;
@@ -648,11 +680,13 @@
       this.chat.addMessage(this.renderer.user(buttonTitle));
     }
     this.socket.emit("user_uttered", { message: text, session_id: this.conversation });
+    this.touch();
     this.updateCounter("");
   };
 
   Widget.prototype.restart = function () {
     this.conversation = newConversationId();
+    this.lastActivity = Date.now();
     storeConversationId(this.conversation);
     this.chat.clearMessages(false);
     if (this.socket) {

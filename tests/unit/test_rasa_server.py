@@ -1,0 +1,21 @@
+"""The Rasa entry point adds the API token in-process and refuses it on the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.rasa_server import CommandLineError, rasa_arguments
+
+
+def test_the_token_is_added_as_auth_token_and_jwt_secret() -> None:
+    arguments = rasa_arguments(["run", "--enable-api"], "s3cr3t")
+    assert arguments[:2] == ["run", "--enable-api"]
+    assert arguments[arguments.index("--auth-token") + 1] == "s3cr3t"
+    assert arguments[arguments.index("--jwt-secret") + 1] == "s3cr3t"
+    assert arguments[arguments.index("--jwt-method") + 1] == "HS256"
+
+
+@pytest.mark.parametrize("given", [["--auth-token", "x"], ["--jwt-secret=x"]])
+def test_a_secret_on_the_command_line_is_refused(given: list[str]) -> None:
+    with pytest.raises(CommandLineError, match="visible to everyone"):
+        rasa_arguments(["run", *given], "s3cr3t")
