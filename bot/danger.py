@@ -51,6 +51,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
+from bot.datafiles import read_mapping
 from bot.encoder import CachedEncoder, get_encoder
 from bot.safety import assess_acute, normalise
 
@@ -163,9 +164,9 @@ class SelfHarmTerms:
 
 def read_self_harm_terms(path: Path) -> SelfHarmTerms:
     """Read and compile the word list; a bad file raises ``ValueError`` naming it."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict) or data.get("version") != 1:
-        raise ValueError(f"{path}: expected a mapping with version: 1")
+    data = read_mapping(path, ValueError)
+    if data.get("version") != 1:
+        raise ValueError(f"{path}: expected version: 1")
     lists: dict[str, list[str]] = {}
     for key in ("terms", "except"):
         values = data.get(key) or []

@@ -166,13 +166,6 @@ def _newest_when_capped(settings: Settings, session: Session, conversation_id: s
     return service.newest_case(session, conversation_id=conversation_id)
 
 
-def _has_contact(settings: Settings, *, reference: str) -> bool:
-    """Whether the case already holds a contact (given with the request for a person)."""
-    with session_scope(settings) as session:
-        case = service.get_case(session, reference=reference)
-        return case is not None and service.has_contact(session, case=case)
-
-
 class Outcome(str, Enum):
     """How an escalation ended up."""
 
@@ -229,8 +222,6 @@ def finish(
         return Finished(Outcome.LIMITED, reference, when=back)
     mode = HelpMode(help_mode) if help_mode in {m.value for m in HelpMode} else HelpMode.NONE
     contact = find_contact(answer) if mode in (HelpMode.CALLBACK, HelpMode.EMAIL) else None
-    if contact is None and mode in (HelpMode.CALLBACK, HelpMode.EMAIL):
-        mode = mode if _has_contact(settings, reference=reference) else HelpMode.NONE
     live = mode == HelpMode.CHAT and live_now(settings, now)
     if mode == HelpMode.CHAT and not live:
         mode = HelpMode.NONE
@@ -239,6 +230,9 @@ def finish(
         case = service.get_case(session, reference=reference)
         if case is None:
             raise service.CaseError(f"no case {reference}")
+        if contact is None and mode in (HelpMode.CALLBACK, HelpMode.EMAIL):
+            # a call back without a contact, unless one came with the request for a person
+            mode = mode if service.has_contact(session, case=case) else HelpMode.NONE
         service.complete_intake(
             session,
             case=case,

@@ -17,17 +17,59 @@ from limits.strategies import MovingWindowRateLimiter
 from bot.settings import LimitSettings
 
 
+class KeyedLimits:
+    """Several limits, each counted under its own key (e.g. per socket and per address).
+
+    Keys are stored as ``<namespace><name>:<key>``, so limits that share a storage (a
+    Redis shared by several processes) never count each other's hits.
+    """
+
+    def __init__(
+        self,
+        rates: dict[str, str],
+        storage_uri: str = "memory://",
+        *,
+        namespace: str = "",
+        count_all: bool = True,
+    ) -> None:
+        # The limiter holds its storage only weakly: keep it alive here.
+        self._storage = storage_from_string(storage_uri)
+        self._limiter = MovingWindowRateLimiter(self._storage)
+        self._items = {name: parse(rate) for name, rate in rates.items()}
+        self._namespace = namespace
+        self._count_all = count_all
+
+    def retry_after(self, **keys: str | None) -> int | None:
+        """Count one hit under each named key; the seconds to wait when one is over, else ``None``.
+
+        With ``count_all`` every key is counted, so a client over one limit keeps its
+        other counts honest; without it, counting stops at the first limit exceeded (in
+        the order of ``keys``).
+        """
+        waits = []
+        for name, key in keys.items():
+            if not key:
+                continue
+            item, stored = self._items[name], f"{self._namespace}{name}:{key}"
+            if not self._limiter.hit(item, stored):
+                reset, _remaining = self._limiter.get_window_stats(item, stored)
+                waits.append(max(1, math.ceil(reset - time.time())))
+                if not self._count_all:
+                    break
+        return max(waits) if waits else None
+
+
 class RateLimits:
     """Counts hits per conversation and per address; says how long to wait when over."""
 
     def __init__(
         self, *, per_conversation: str, per_address: str, storage_uri: str = "memory://"
     ) -> None:
-        # The limiter holds its storage only weakly: keep it alive here.
-        self._storage = storage_from_string(storage_uri)
-        self._limiter = MovingWindowRateLimiter(self._storage)
-        self._conversation = parse(per_conversation)
-        self._address = parse(per_address)
+        self._limits = KeyedLimits(
+            {"address": per_address, "conversation": per_conversation},
+            storage_uri,
+            count_all=False,
+        )
 
     @classmethod
     def from_settings(cls, limits: LimitSettings) -> RateLimits:
@@ -40,37 +82,7 @@ class RateLimits:
 
     def retry_after(self, *, conversation: str | None, address: str | None) -> int | None:
         """Count one hit; return the seconds to wait when a limit is exceeded, else ``None``."""
-        checks = [
-            (self._address, f"address:{address}") if address else None,
-            (self._conversation, f"conversation:{conversation}") if conversation else None,
-        ]
-        for item, key in filter(None, checks):
-            if not self._limiter.hit(item, key):
-                reset, _remaining = self._limiter.get_window_stats(item, key)
-                return max(1, math.ceil(reset - time.time()))
-        return None
-
-
-class KeyedLimits:
-    """Several limits, each counted under its own key (e.g. per socket and per address)."""
-
-    def __init__(self, rates: dict[str, str], storage_uri: str = "memory://") -> None:
-        self._storage = storage_from_string(storage_uri)
-        self._limiter = MovingWindowRateLimiter(self._storage)
-        self._items = {name: parse(rate) for name, rate in rates.items()}
-
-    def retry_after(self, **keys: str | None) -> int | None:
-        """Count one hit under each named key; the seconds to wait when one is over, else ``None``.
-
-        Every key is counted, so a client over one limit keeps its other counts honest.
-        """
-        waits = []
-        for name, key in keys.items():
-            item = self._items[name]
-            if key and not self._limiter.hit(item, f"history-{name}:{key}"):
-                reset, _remaining = self._limiter.get_window_stats(item, f"history-{name}:{key}")
-                waits.append(max(1, math.ceil(reset - time.time())))
-        return max(waits) if waits else None
+        return self._limits.retry_after(address=address, conversation=conversation)
 
 
 def history_limits(limits: LimitSettings) -> KeyedLimits:
@@ -78,4 +90,5 @@ def history_limits(limits: LimitSettings) -> KeyedLimits:
     return KeyedLimits(
         {"socket": limits.history_per_socket, "address": limits.history_per_address},
         storage_uri=limits.storage,
+        namespace="history-",
     )

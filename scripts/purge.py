@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.orm import Session
 
 from bot.caselog import service
 from bot.db import checkpoint_wal, get_database, harden_sqlite_engine, session_scope
@@ -114,22 +115,42 @@ def purge_tracker_store(context: PurgeContext) -> str:
     )
 
 
-def purge_case_log(context: PurgeContext) -> str:
-    """Turn closed cases older than ``privacy.case_days`` into counts (case_statistics)."""
-    days = context.settings.privacy.case_days
-    cutoff = context.now - timedelta(days=days)
+def _anonymise_cases(
+    context: PurgeContext,
+    *,
+    selected: Callable[[Session], Sequence[object]],
+    anonymise: Callable[[Session], int],
+    would: str,
+    done: str,
+) -> str:
+    """Run one case-log step: count (dry run) or anonymise what ``selected`` finds.
+
+    ``would`` and ``done`` are the step's report, with ``{count}`` for the number.
+    """
     if not sa.inspect(get_database(context.settings).engine).has_table("cases"):
         return "no case log yet (no cases table)"
     with session_scope(context.settings) as session:
         if context.dry_run:
-            count = len(service.closed_cases_before(session, closed_before=cutoff))
-            return f"would anonymise {count} cases closed before {cutoff:%Y-%m-%d} ({days} days)"
-        count = service.anonymise_closed_cases(session, closed_before=cutoff)
+            return would.format(count=len(selected(session)))
+        count = anonymise(session)
     if count:
         get_database(context.settings).wipe_deleted()
-    return (
-        f"anonymised {count} cases closed before {cutoff:%Y-%m-%d} ({days} days): only counts by "
-        "month, theme, region and sector are kept"
+    return done.format(count=count)
+
+
+def purge_case_log(context: PurgeContext) -> str:
+    """Turn closed cases older than ``privacy.case_days`` into counts (case_statistics)."""
+    days = context.settings.privacy.case_days
+    cutoff = context.now - timedelta(days=days)
+    return _anonymise_cases(
+        context,
+        selected=lambda session: service.closed_cases_before(session, closed_before=cutoff),
+        anonymise=lambda session: service.anonymise_closed_cases(session, closed_before=cutoff),
+        would=f"would anonymise {{count}} cases closed before {cutoff:%Y-%m-%d} ({days} days)",
+        done=(
+            f"anonymised {{count}} cases closed before {cutoff:%Y-%m-%d} ({days} days): only "
+            "counts by month, theme, region and sector are kept"
+        ),
     )
 
 
@@ -137,18 +158,17 @@ def purge_abandoned_intakes(context: PurgeContext) -> str:
     """Turn intakes nobody finished within ``privacy.intake_hours`` into counts."""
     hours = context.settings.privacy.intake_hours
     cutoff = context.now - timedelta(hours=hours)
-    if not sa.inspect(get_database(context.settings).engine).has_table("cases"):
-        return "no case log yet (no cases table)"
-    with session_scope(context.settings) as session:
-        if context.dry_run:
-            count = len(service.abandoned_intakes(session, started_before=cutoff))
-            return f"would anonymise {count} intakes nobody finished within {hours} hours"
-        count = service.anonymise_abandoned_intakes(session, started_before=cutoff)
-    if count:
-        get_database(context.settings).wipe_deleted()
-    return (
-        f"anonymised {count} intakes nobody finished within {hours} hours (before "
-        f"{cutoff:%Y-%m-%d %H:%M} UTC; acute cases stay in the queue)"
+    return _anonymise_cases(
+        context,
+        selected=lambda session: service.abandoned_intakes(session, started_before=cutoff),
+        anonymise=lambda session: service.anonymise_abandoned_intakes(
+            session, started_before=cutoff
+        ),
+        would=f"would anonymise {{count}} intakes nobody finished within {hours} hours",
+        done=(
+            f"anonymised {{count}} intakes nobody finished within {hours} hours (before "
+            f"{cutoff:%Y-%m-%d %H:%M} UTC; acute cases stay in the queue)"
+        ),
     )
 
 
@@ -156,18 +176,15 @@ def purge_stale_cases(context: PurgeContext) -> str:
     """Turn open cases nobody touched for ``privacy.case_days`` into counts (contacts go)."""
     days = context.settings.privacy.case_days
     cutoff = context.now - timedelta(days=days)
-    if not sa.inspect(get_database(context.settings).engine).has_table("cases"):
-        return "no case log yet (no cases table)"
-    with session_scope(context.settings) as session:
-        if context.dry_run:
-            count = len(service.stale_open_cases(session, idle_since=cutoff))
-            return f"would anonymise {count} open cases untouched since {cutoff:%Y-%m-%d}"
-        count = service.anonymise_stale_cases(session, idle_since=cutoff)
-    if count:
-        get_database(context.settings).wipe_deleted()
-    return (
-        f"anonymised {count} open cases untouched since {cutoff:%Y-%m-%d} ({days} days), "
-        "with their call-back contacts"
+    return _anonymise_cases(
+        context,
+        selected=lambda session: service.stale_open_cases(session, idle_since=cutoff),
+        anonymise=lambda session: service.anonymise_stale_cases(session, idle_since=cutoff),
+        would=f"would anonymise {{count}} open cases untouched since {cutoff:%Y-%m-%d}",
+        done=(
+            f"anonymised {{count}} open cases untouched since {cutoff:%Y-%m-%d} ({days} days), "
+            "with their call-back contacts"
+        ),
     )
 
 

@@ -21,7 +21,9 @@ from bot.settings import Settings, load_settings
 from scripts import purge
 
 
-def start(settings: Settings, conversation_id: str, urgent: bool = False) -> escalation.Started:
+def start(
+    settings: Settings, conversation_id: str, urgent: bool = False, request: str = ""
+) -> escalation.Started:
     return escalation.start(
         settings,
         conversation_id=conversation_id,
@@ -30,6 +32,7 @@ def start(settings: Settings, conversation_id: str, urgent: bool = False) -> esc
         intents=[],
         recommended=[],
         transcript=[{"who": "user", "text": "ik wil een adviseur"}],
+        request=request,
     )
 
 
@@ -92,16 +95,8 @@ def test_the_cap_comes_from_the_settings(tmp_path: Path) -> None:
 def test_make_purge_anonymises_abandoned_intakes_and_stale_open_cases(
     case_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    abandoned = escalation.start(
-        case_settings,
-        conversation_id="gone",
-        channel="rest",
-        urgent=False,
-        intents=[],
-        recommended=[],
-        transcript=[],
-        request="bel me op 0612345678",  # stored encrypted at once
-    ).reference
+    # the number is stored encrypted at once
+    abandoned = start(case_settings, "gone", request="bel me op 0612345678").reference
     waiting = start(case_settings, "waiting").reference
     later = datetime.now(timezone.utc) + timedelta(hours=case_settings.privacy.intake_hours + 1)
     context = purge.PurgeContext(case_settings, later, f"sqlite:///{tmp_path / 'none.db'}")

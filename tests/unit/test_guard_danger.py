@@ -39,6 +39,21 @@ def refuse(guard: ChannelGuard, agent: Any, text: str, refusal: str | None) -> l
     return messages
 
 
+def deliver(
+    guard: ChannelGuard, agent: Any, text: str, sender: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Deliver one text; return the verdict the NLU receives and what was sent before it."""
+    output = CollectingOutputChannel()
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+
+    asyncio.run(guard.deliver(agent, UserMessage(text, output, sender), on_new_message))
+    verdict: dict[str, Any] = received[0].metadata[DANGER_METADATA_KEY]
+    return verdict, output.messages
+
+
 def test_a_refused_acute_message_gets_112_before_the_refusal(
     guard: ChannelGuard, agent: Any
 ) -> None:
@@ -67,19 +82,13 @@ def test_without_a_refusal_only_danger_is_answered(guard: ChannelGuard, agent: A
 def test_deliver_hands_the_verdict_to_the_nlu_and_warns_when_possible(
     guard: ChannelGuard, agent: Any
 ) -> None:
-    output = CollectingOutputChannel()
-    received: list[UserMessage] = []
-
-    async def on_new_message(message: UserMessage) -> None:
-        received.append(message)
-
-    message = UserMessage("hij heeft een vuurwapen getrokken", output, "deliver-1")
-    asyncio.run(guard.deliver(agent, message, on_new_message))
-    assert received[0].metadata[DANGER_METADATA_KEY]["level"] == "acute"
-    calm = UserMessage("hoe praat ik met ouders over radicalisering?", output, "deliver-2")
-    asyncio.run(guard.deliver(agent, calm, on_new_message))
-    assert received[1].metadata[DANGER_METADATA_KEY]["level"] == "calm"
-    assert output.messages == []  # the bot itself answers; nothing was sent before it
+    verdict, sent = deliver(guard, agent, "hij heeft een vuurwapen getrokken", "deliver-1")
+    assert verdict["level"] == "acute"
+    assert sent == []  # the bot itself answers with 112 (the NLU reads the verdict)
+    text = "hoe praat ik met ouders over radicalisering?"
+    verdict, sent = deliver(guard, agent, text, "deliver-2")
+    assert verdict["level"] == "calm"
+    assert sent == []  # the bot itself answers; nothing was sent before it
 
 
 def test_the_detector_is_shared_with_the_nlu(guard: ChannelGuard, tmp_path: Path) -> None:
@@ -91,16 +100,10 @@ def test_the_detector_is_shared_with_the_nlu(guard: ChannelGuard, tmp_path: Path
 def test_self_harm_in_a_topic_question_gets_the_113_line_above_the_answer(
     guard: ChannelGuard, agent: Any
 ) -> None:
-    output = CollectingOutputChannel()
-    received: list[UserMessage] = []
-
-    async def on_new_message(message: UserMessage) -> None:
-        received.append(message)
-
     text = "ik zie krassen op de armen van een meisje dat ook extreme filmpjes deelt, wat nu?"
-    asyncio.run(guard.deliver(agent, UserMessage(text, output, "self-harm-1"), on_new_message))
-    assert received[0].metadata[DANGER_METADATA_KEY]["self_harm"] is True
-    lines = [m.get("text", "") for m in output.messages]
+    verdict, sent = deliver(guard, agent, text, "self-harm-1")
+    assert verdict["self_harm"] is True
+    lines = [m.get("text", "") for m in sent]
     assert any("0800-0113" in line for line in lines)
     assert not any("Bel nu 112" in line for line in lines)
     # a refused text that may be about self-harm gets the line before the refusal too

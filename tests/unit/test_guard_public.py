@@ -34,6 +34,7 @@ from tests.unit.test_socketio_channel import (
     new_id,
     run,
     sanic_test_mode,
+    started,
     widget_settings,
 )
 
@@ -122,19 +123,8 @@ async def serving_with_api(channel: InputChannel, domain: Domain) -> AsyncIterat
     for path in API_PATHS:
         app.add_route(api, path, methods=["GET", "POST"], name=f"api{abs(hash(path))}")
     app.blueprint(channel.blueprint(server.on_new_message), url_prefix="/webhooks/rest")
-    running: Any = await app.create_server(
-        host="127.0.0.1", port=server.port, return_asyncio_server=True, access_log=False
-    )
-    await running.startup()
-    await running.before_start()
-    await running.after_start()
-    try:
+    async with started(app, server.port):
         yield server
-    finally:
-        await running.before_stop()
-        running.close()
-        await running.wait_closed()
-        await running.after_stop()
 
 
 def rest_channel(tmp_path: Path, **env: str) -> AdvieslijnRestInput:

@@ -105,15 +105,22 @@ async def serving(channel: InputChannel, domain: Domain) -> AsyncIterator[Server
     app = Sanic(f"test_{uuid.uuid4().hex}")
     app.ctx.agent = server.agent
     app.blueprint(channel.blueprint(server.on_new_message))
+    async with started(app, server.port):
+        yield server
+
+
+@asynccontextmanager
+async def started(app: Sanic, port: int) -> AsyncIterator[None]:
+    """Run a Sanic app on ``port`` of localhost for the duration of the block."""
     running: Any = await app.create_server(
-        host="127.0.0.1", port=server.port, return_asyncio_server=True, access_log=False
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
     )
     assert running is not None
     await running.startup()
     await running.before_start()
     await running.after_start()
     try:
-        yield server
+        yield
     finally:
         await running.before_stop()
         running.close()
