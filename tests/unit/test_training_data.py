@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.danger import read_bank
 from bot.messages import urgent_payload
+from scripts.eval_categories import load_items
 
 DATA = Path("data")
 TOPIC_PREFIXES = ("ask_", "request_")
@@ -167,3 +169,63 @@ def test_every_entity_has_an_annotated_example_so_its_lookup_is_used() -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in (DATA / "nlu").glob("*.yml"))
     for entity in ("role", "phenomenon", "age_group"):
         assert re.search(rf"\]\({entity}\)|\"entity\": \"{entity}\"", text), entity
+
+
+# Training and bank texts that resemble an item of the blind set but were in the data
+# before the set was written (commit 80d36b1): everyday phrases, not leaks.
+WRITTEN_BEFORE_THE_BLIND_SET = frozenset(
+    {
+        "ben je een robot",
+        "ben jij een mens",
+        "dit helpt me echt, dank je",
+        "heb je een recept voor lasagne",
+        "hoe kan ik jullie bellen",
+        "hoe kan ik jullie bereiken",
+        "hoe lang moet een ei koken",
+        "hoe maak ik jongeren weerbaar tegen extremistische ideeën",
+        "ik praat liever met een mens dan met een computer",
+        "ik zoek een workshop voor ons wijkteam",
+        "is de advieslijn gratis te bellen",
+        "is er een landelijk meldpunt radicalisering",
+        "is er een meldpunt",
+        "je begrijpt mijn vraag verkeerd",
+        "kan ik jullie ook mailen",
+        "kunnen jullie dit gesprek wissen",
+        "praat ik met een computer",
+        "praat ik met een mens",
+        "vertel eens een mop",
+        "wat doet een aandachtsfunctionaris radicalisering",
+        "wat gebeurt er met de informatie die ik hier deel",
+        "wat is de hoofdstad van Australië",
+        "wat is het verschil tussen havo en vwo",
+        "wat is jullie telefoonnummer",
+        "wie heeft er gisteren gewonnen, Ajax of PSV",
+        "wie kan ik spreken",
+        "zijn jullie in het weekend open",
+        "zijn jullie vandaag open",
+    }
+)
+
+NEAR_COPY = 0.55  # token overlap (Jaccard) from which a text counts as a copy
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text.lower()))
+
+
+def test_no_training_or_bank_text_is_a_near_copy_of_a_blind_set_item() -> None:
+    # The blind set measures understanding only while nothing like its items is trained
+    # on; a failure names the training text (never the sealed item).
+    texts, _, _, _ = read_bank(Path("safety/acute_bank.yml"), DATA / "nlu")
+    items = [
+        _words(" ".join(item.turns))
+        for name in ("dev", "sealed")
+        for item in load_items(Path(f"tests/eval/{name}.yml"))
+    ]
+    copies = sorted(
+        text
+        for text in set(texts) - WRITTEN_BEFORE_THE_BLIND_SET
+        if len(words := _words(text)) >= 4
+        and any(len(words & item) / len(words | item) >= NEAR_COPY for item in items)
+    )
+    assert not copies, copies
