@@ -4,6 +4,12 @@
 organisations, ...). ``catalogue/routing.yml`` next to it holds the vocabularies
 and how conversation topics map onto catalogue themes. Both are validated on load;
 a bad entry raises :class:`CatalogueError` naming the file and the entry.
+
+Every resource has a ``status``: ``current`` (it can be read, asked for or booked
+today) or ``historical`` (an archive entry, such as a Platform JEP product of
+2018-2021). A historical entry needs its ``years``, and its title must say
+"archief" and name those years, so wherever it is shown it reads as archive; it is
+never among the resources the bot recommends (:attr:`Catalogue.current`).
 Edits take effect without retraining the model: :class:`CatalogueStore` reloads
 the files when they change on disk.
 """
@@ -31,6 +37,12 @@ KINDS = frozenset(
     }
 )
 REQUIRED_FIELDS = ("id", "kind", "title", "provider", "summary", "audience", "themes", "url")
+OPTIONAL_FIELDS = ("keywords", "status", "years")
+CURRENT = "current"
+HISTORICAL = "historical"
+STATUSES = frozenset({CURRENT, HISTORICAL})
+# The word every historical entry's title carries, so it is never shown as an offer.
+ARCHIVE_WORD = "archief"
 
 
 class CatalogueError(ValueError):
@@ -50,6 +62,13 @@ class Resource:
     themes: tuple[str, ...]
     url: str
     keywords: tuple[str, ...] = ()
+    status: str = CURRENT
+    years: str = ""
+
+    @property
+    def is_current(self) -> bool:
+        """Whether the resource can be read, asked for or booked today."""
+        return self.status == CURRENT
 
 
 @dataclass(frozen=True)
@@ -83,6 +102,11 @@ class Catalogue:
     def ids(self) -> tuple[str, ...]:
         """All resource ids in catalogue order."""
         return tuple(r.id for r in self.resources)
+
+    @property
+    def current(self) -> tuple[Resource, ...]:
+        """The resources that may be recommended: current ones, in catalogue order."""
+        return tuple(r for r in self.resources if r.is_current)
 
 
 def _str_list(value: Any, where: str, name: str, allowed: frozenset[str] | None) -> tuple[str, ...]:
@@ -123,9 +147,10 @@ def _resource(
         )
     if not raw["url"].startswith("https://"):
         raise CatalogueError(f"{where}: url must start with https://")
-    unknown = set(raw) - set(REQUIRED_FIELDS) - {"keywords"}
+    unknown = set(raw) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS)
     if unknown:
         raise CatalogueError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    status, years = _status(raw, where)
     return Resource(
         id=raw["id"].strip(),
         kind=raw["kind"],
@@ -136,7 +161,32 @@ def _resource(
         themes=_str_list(raw["themes"], where, "themes", themes),
         url=raw["url"].strip(),
         keywords=_str_list(raw.get("keywords", []), where, "keywords", None),
+        status=status,
+        years=years,
     )
+
+
+def _status(raw: Mapping[str, Any], where: str) -> tuple[str, str]:
+    """Read and check ``status`` and ``years``; a historical title says so."""
+    status = raw.get("status", CURRENT)
+    if status not in STATUSES:
+        raise CatalogueError(
+            f"{where}: status {status!r} is not one of {', '.join(sorted(STATUSES))}"
+        )
+    years = raw.get("years", "")
+    if not isinstance(years, str):
+        raise CatalogueError(f"{where}: 'years' must be a text such as \"2018-2021\" (quote it)")
+    years = years.strip()
+    if status == HISTORICAL:
+        if not years:
+            raise CatalogueError(f"{where}: a historical entry needs 'years'")
+        title = str(raw["title"])
+        if ARCHIVE_WORD not in title.lower() or years not in title:
+            raise CatalogueError(
+                f"{where}: the title of a historical entry must say '{ARCHIVE_WORD}'"
+                f" and name its years ({years})"
+            )
+    return status, years
 
 
 def _topic(intent: Any, raw: Any, path: Path, themes: frozenset[str]) -> Topic:
@@ -199,6 +249,8 @@ def load_catalogue(path: Path, routing_path: Path | None = None) -> Catalogue:
     unsure = routing.get("unsure_resource")
     if unsure is not None and unsure not in seen:
         raise CatalogueError(f"{routing_path}: unsure_resource '{unsure}' is not in {path}")
+    if unsure is not None and unsure not in {r.id for r in resources if r.is_current}:
+        raise CatalogueError(f"{routing_path}: unsure_resource '{unsure}' is not current")
     return Catalogue(
         resources=tuple(resources),
         topics=topics,

@@ -9,7 +9,11 @@ still find the right entry:
   keywords and themes, with Dutch stemming;
 * the *meaning* of the message: its sentence embedding (:mod:`bot.encoder`) against
   each resource's title, summary and keywords, so that "a meeting for aldermen" finds
-  the roadshow for bestuurders without sharing a word with it.
+  an offer for bestuurders without sharing a word with it.
+
+Only current resources are ranked (:attr:`bot.catalogue.Catalogue.current`): an
+archive entry (``status: historical``, such as a Platform JEP workshop of 2018-2021)
+is never recommended as something one can read or book today.
 """
 
 from __future__ import annotations
@@ -103,17 +107,19 @@ class Router:
 
     def __init__(self, catalogue: Catalogue, encoder: CachedEncoder | None = None) -> None:
         self.catalogue = catalogue
-        self._bm25 = BM25Okapi([_document(r) for r in catalogue.resources])
+        # Archive entries are never recommended, so they are not indexed either.
+        self.resources = catalogue.current
+        self._bm25 = BM25Okapi([_document(r) for r in self.resources]) if self.resources else None
         self._encoder = encoder
         self._vectors = (
-            encoder.encode([_semantic_document(r) for r in catalogue.resources])
-            if encoder is not None and catalogue.resources
+            encoder.encode([_semantic_document(r) for r in self.resources])
+            if encoder is not None and self.resources
             else None
         )
 
     def _semantic_scores(self, text: str) -> list[float]:
         if self._encoder is None or self._vectors is None or not text.strip():
-            return [0.0] * len(self.catalogue.resources)
+            return [0.0] * len(self.resources)
         similarities = self._vectors @ self._encoder.encode_one(text)
         spread = float(similarities.std()) or 1.0
         standing = (similarities - float(similarities.mean())) / spread / SEMANTIC_SPREAD
@@ -121,8 +127,8 @@ class Router:
 
     def _text_scores(self, text: str) -> list[float]:
         query = terms(text)
-        if not query:
-            return [0.0] * len(self.catalogue.resources)
+        if not query or self._bm25 is None:
+            return [0.0] * len(self.resources)
         raw = [max(float(s), 0.0) for s in self._bm25.get_scores(query)]
         return [s / (s + TEXT_SATURATION) for s in raw]
 
@@ -183,7 +189,7 @@ class Router:
 
         scored: list[Recommendation] = []
         for resource, text_score, semantic in zip(
-            self.catalogue.resources, text_scores, semantic_scores, strict=True
+            self.resources, text_scores, semantic_scores, strict=True
         ):
             score = TEXT_WEIGHT * text_score + SEMANTIC_WEIGHT * semantic
             for topic, weight in topics:

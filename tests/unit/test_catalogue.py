@@ -49,6 +49,10 @@ REQUIRED_IDS = [
     "gemeente-contactpunt",
     "meld-misdaad-anoniem",
     "politie",
+    "zelfmoordpreventie-113",
+    "helpwanted",
+    "discriminatie-melden",
+    "handreiking-veilige-moskee",
 ]
 
 

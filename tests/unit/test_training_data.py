@@ -25,8 +25,10 @@ def _yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-# 113 Zelfmoordpreventie's free number (domain facts: 113 or 0800-0113, 24/7).
-NATIONAL_CRISIS_LINES = ("0800-0113",)
+# National public numbers, not the advice line's contact details (domain facts):
+# 113 Zelfmoordpreventie's free number (113 or 0800-0113, 24/7), Veilig Thuis
+# (0800-2000), the police without emergency (0900-8844), Meld Misdaad Anoniem (0800-7000).
+NATIONAL_CRISIS_LINES = ("0800-0113", "0800-2000", "0900-8844", "0800-7000")
 
 
 def nlu_examples() -> dict[str, list[str]]:
