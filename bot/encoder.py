@@ -7,15 +7,18 @@ Two packaged encoders run offline beside Rasa 3.6 (README "Understanding"):
   pure numpy).
 
 Nothing is loaded at import time. :func:`get_encoder` loads the model once per process
-and wraps it in a small cache, so that the channel guard, the NLU featurizer and the
-acute-danger check embed each text once. Every vector is L2-normalised, so a dot
+and wraps it in a small cache (keyed by a keyed hash of each text, holding only
+vectors), so that the channel guard, the NLU featurizer and the acute-danger check
+embed each text once. Every vector is L2-normalised, so a dot
 product is the cosine similarity.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -124,39 +127,51 @@ class _Use:
 
 
 class CachedEncoder:
-    """An encoder with a bounded cache of recent texts (thread-safe)."""
+    """An encoder with a bounded cache of recent texts (thread-safe).
+
+    The cache holds no text: it is keyed by a keyed BLAKE2b hash of each text (a
+    random key per process, so a key cannot be looked up from a guessed text without
+    the process's memory) and holds only the vectors.
+    """
 
     def __init__(self, encoder: SentenceEncoder, *, size: int = _CACHE_SIZE) -> None:
         self.name = encoder.name
         self.dim = encoder.dim
         self._encoder = encoder
         self._size = size
-        self._cache: OrderedDict[str, Matrix] = OrderedDict()
+        self._cache: OrderedDict[bytes, Matrix] = OrderedDict()
         self._lock = threading.Lock()
+        self._key = secrets.token_bytes(32)
+
+    def _fingerprint(self, text: str) -> bytes:
+        """Return the cache key of a text: a keyed hash, never the text."""
+        data = text.encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(data, key=self._key, digest_size=32).digest()
 
     def encode(self, texts: Sequence[str]) -> Matrix:
         """Return one L2-normalised row per text; texts seen recently are not re-embedded."""
+        keys = [self._fingerprint(text) for text in texts]
         rows: list[Matrix | None] = []
-        missing: list[str] = []
+        missing: dict[bytes, str] = {}
         with self._lock:
-            for text in texts:
-                row = self._cache.get(text)
+            for key, text in zip(keys, texts, strict=True):
+                row = self._cache.get(key)
                 if row is not None:
-                    self._cache.move_to_end(text)
+                    self._cache.move_to_end(key)
                 else:
-                    missing.append(text)
+                    missing.setdefault(key, text)
                 rows.append(row)
         if missing:
-            unique = list(dict.fromkeys(missing))
-            fresh = dict(zip(unique, self._encoder.encode(unique), strict=True))
+            vectors = self._encoder.encode(list(missing.values()))
+            fresh = dict(zip(missing, vectors, strict=True))
             with self._lock:
-                for text, vector in fresh.items():
-                    self._cache[text] = vector
-                    self._cache.move_to_end(text)
+                for key, vector in fresh.items():
+                    self._cache[key] = vector
+                    self._cache.move_to_end(key)
                 while len(self._cache) > self._size:
                     self._cache.popitem(last=False)
         found = (
-            [fresh[t] if r is None else r for t, r in zip(texts, rows, strict=True)]
+            [fresh[k] if r is None else r for k, r in zip(keys, rows, strict=True)]
             if missing
             else [r for r in rows if r is not None]
         )

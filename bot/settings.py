@@ -2,9 +2,11 @@
 
 Values come from ``config/service.yml`` (or the file named by ``ADVIESLIJN_CONFIG``)
 and can be overridden by environment variables. Secrets come from the environment
-or from files in ``var/secrets/`` (created by :func:`ensure_secret_files`), never
-from the settings file. Nothing is read at import time: call :func:`get_settings`
-(cached) or :func:`load_settings` (uncached, for tests).
+or from files in ``var/secrets/`` (created by :func:`ensure_secret_files`; the
+contact key from ``CONTACT_KEY_FILE`` when set), never from the settings file. Each
+process of the stack receives and reads only its own secrets (:data:`PROCESS_SECRETS`;
+the process names itself in ``ADVIESLIJN_PROCESS``). Nothing is read at import time:
+call :func:`get_settings` (cached) or :func:`load_settings` (uncached, for tests).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import ipaddress
 import os
 import re
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, MutableMapping
+from dataclasses import dataclass, fields
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +28,8 @@ from bot.datafiles import read_mapping
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AVAILABILITY = ("presence", "always", "never")
+# Whether advisers need a second factor in the console (coordinators always do).
+SECOND_FACTOR = ("required", "optional")
 RATE = re.compile(r"^\d+/(second|minute|hour|day)$")
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:]+\](:\d{1,5})?$")
 
@@ -40,6 +44,7 @@ SECRET_VARIABLES = {
     "postgres_password": "POSTGRES_PASSWORD",
     "redis_password": "REDIS_PASSWORD",
     "rabbitmq_password": "RABBITMQ_PASSWORD",
+    "log_key": "LOG_KEY",
 }
 # The secrets the launcher generates when neither the environment nor a file has them.
 # The Telegram secret token only matters once TELEGRAM_TOKEN is set; generating it
@@ -50,7 +55,48 @@ GENERATED_SECRETS = (
     "console_secret_key",
     "contact_key",
     "telegram_secret_token",
+    "log_key",
 )
+# Which secrets each process of the stack receives from the launcher
+# (scripts/serve.py builds each child's environment from this) and may read here;
+# asking for any other one is a SettingsError. A process names itself in
+# ADVIESLIJN_PROCESS (the launcher sets it; each entry point declares it with
+# declare_process). Without a name (the launcher itself, make adviser, make purge,
+# make telegram-webhook, tests) every secret can be read: those are operators' tools.
+PROCESS_SECRETS: dict[str, frozenset[str]] = {
+    # The Rasa server: its HTTP API token (also the JWT secret the console signs
+    # with), the action server's secret (sent with every call, endpoints.yml), the
+    # Telegram channel, the production stores (config/endpoints.production.yml) and
+    # the key of the conversation-id hashes in its log. Never the contact key: the
+    # channels and the tracker store only mark cases acute, add live messages and
+    # forget conversations, none of which reads a call-back contact.
+    "rasa": frozenset(
+        {
+            "rasa_token",
+            "action_secret",
+            "telegram_token",
+            "telegram_secret_token",
+            "postgres_password",
+            "redis_password",
+            "rabbitmq_password",
+            "log_key",
+        }
+    ),
+    # The action server: its own secret (checked on every call) and the contact key
+    # (the intake stores call-back contacts encrypted).
+    "actions": frozenset({"action_secret", "contact_key", "log_key"}),
+    # The console: its session key, the API token to sign its JWTs for Rasa, and
+    # the contact key to show call-back contacts to the assigned adviser.
+    "console": frozenset({"console_secret_key", "rasa_token", "contact_key", "log_key"}),
+    # The demo website serves files: no secret at all.
+    "web": frozenset(),
+}
+PROCESS_VARIABLE = "ADVIESLIJN_PROCESS"
+# Where the contact key lives when it is not given as CONTACT_KEY. Default:
+# var/secrets/contact_key; in production (the case log is not SQLite) it must lie
+# outside the data directory (ADVIESLIJN_VAR), or the processes that hold it refuse
+# to start (check_contact_key_location).
+CONTACT_KEY_FILE_VARIABLE = "CONTACT_KEY_FILE"
 
 
 class SettingsError(ValueError):
@@ -188,11 +234,19 @@ class ConsoleSettings:
     account_delay_seconds: int = 60
     # A session ends this many hours after the login, active or not.
     session_max_hours: int = 10
+    # "required": advisers, like coordinators, cannot use the console before they set
+    # up a second factor (TOTP); "optional": advisers may set one up.
+    second_factor_advisers: str = "required"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Secrets:
-    """Secrets from the environment or ``var/secrets/``; ``None`` when not configured."""
+    """Secrets from the environment or ``var/secrets/``; ``None`` when not configured.
+
+    ``process`` is the process they were read for (:data:`PROCESS_SECRETS`): reading
+    a secret that process may not have raises :class:`SettingsError`, also as an
+    attribute. ``None`` means an operator's tool, which may read every secret.
+    """
 
     rasa_token: str | None = None
     action_secret: str | None = None
@@ -203,6 +257,42 @@ class Secrets:
     postgres_password: str | None = None
     redis_password: str | None = None
     rabbitmq_password: str | None = None
+    log_key: str | None = None
+    process: str | None = None
+
+    def __getattribute__(self, name: str) -> Any:
+        """Return an attribute; a secret only when this process may have it."""
+        if name in SECRET_VARIABLES:
+            process = object.__getattribute__(self, "process")
+            if process is not None and name not in PROCESS_SECRETS.get(process, ()):
+                raise SettingsError(
+                    f"the {process} process has no access to secret '{name}' "
+                    f"(bot/settings.py, PROCESS_SECRETS)"
+                )
+        return object.__getattribute__(self, name)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(object.__getattribute__(self, f.name) for f in fields(self))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every value and the process are."""
+        if not isinstance(other, Secrets):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        """Hash of every value and the process."""
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        """Name the process and which of its secrets are set, never a value."""
+        allowed: Collection[str] = (
+            SECRET_VARIABLES.keys()
+            if self.process is None
+            else PROCESS_SECRETS.get(self.process, frozenset())
+        )
+        present = [name for name in SECRET_VARIABLES if name in allowed and getattr(self, name)]
+        return f"Secrets(process={self.process!r}, set={present!r})"
 
     def require(self, name: str) -> str:
         """Return a secret or raise :class:`SettingsError` saying how to set it."""
@@ -234,11 +324,18 @@ class Settings:
     telegram: TelegramSettings
     console: ConsoleSettings
     secrets: Secrets
+    # Where the contact key is read from (and created) when CONTACT_KEY is not set.
+    contact_key_file: Path | None = None
 
     @property
     def rasa_url(self) -> str:
         """Address of the Rasa server for the project's own processes."""
         return f"http://127.0.0.1:{self.server.rasa_port}"
+
+    @property
+    def production(self) -> bool:
+        """The production profile: the case log is not SQLite (PostgreSQL)."""
+        return not self.database_url.startswith("sqlite")
 
 
 class _Reader:
@@ -382,15 +479,48 @@ def _widget_origins(reader: _Reader, host: str, web_port: int) -> tuple[str, ...
     return tuple(dict.fromkeys(origins))
 
 
-def _secrets(env: Mapping[str, str], secret_dir: Path) -> Secrets:
+def _process(env: Mapping[str, str]) -> str | None:
+    """Return the process named in ``ADVIESLIJN_PROCESS`` (``None``: an operator's tool)."""
+    name = env.get(PROCESS_VARIABLE, "").strip()
+    if not name:
+        return None
+    if name not in PROCESS_SECRETS:
+        raise SettingsError(
+            f"{PROCESS_VARIABLE}={name!r} is not a process of the stack "
+            f"({', '.join(PROCESS_SECRETS)})"
+        )
+    return name
+
+
+def secret_files(var_dir: Path, environ: Mapping[str, str] | None = None) -> dict[str, Path]:
+    """Return where each secret's file is: ``var_dir/secrets/<name>``, or ``CONTACT_KEY_FILE``.
+
+    A relative ``CONTACT_KEY_FILE`` is taken from the project root (``ADVIESLIJN_HOME``).
+    """
+    env = os.environ if environ is None else environ
+    paths = {name: var_dir / "secrets" / name for name in SECRET_VARIABLES}
+    given = env.get(CONTACT_KEY_FILE_VARIABLE, "").strip()
+    if given:
+        path = Path(given).expanduser()
+        if not path.is_absolute():
+            path = Path(env.get("ADVIESLIJN_HOME", str(PROJECT_ROOT))) / path
+        paths["contact_key"] = path
+    return paths
+
+
+def _secrets(env: Mapping[str, str], files: Mapping[str, Path], process: str | None) -> Secrets:
+    """Read the secrets ``process`` may have (every one for ``None``), no other."""
+    allowed = SECRET_VARIABLES.keys() if process is None else PROCESS_SECRETS[process]
     values: dict[str, str | None] = {}
     for name, variable in SECRET_VARIABLES.items():
+        if name not in allowed:
+            continue
         value = env.get(variable, "").strip()
-        path = secret_dir / name
+        path = files[name]
         if not value and path.is_file():
             value = path.read_text(encoding="utf-8").strip()
         values[name] = value or None
-    return Secrets(**values)
+    return Secrets(**values, process=process)
 
 
 def load_settings(
@@ -410,6 +540,8 @@ def load_settings(
     env = os.environ if environ is None else environ
     root = Path(env.get("ADVIESLIJN_HOME", str(PROJECT_ROOT)))
     var_dir = Path(env.get("ADVIESLIJN_VAR", str(root / "var")))
+    process = _process(env)
+    files = secret_files(var_dir, env)
     path = config_path or Path(env.get("ADVIESLIJN_CONFIG", str(root / "config" / "service.yml")))
     raw = read_mapping(path, SettingsError)
 
@@ -431,7 +563,7 @@ def load_settings(
     telegram, console = section("telegram"), section("console")
     stores = section("stores")
 
-    return Settings(
+    settings = Settings(
         root=root,
         var_dir=var_dir,
         contact=ContactDetails(
@@ -527,9 +659,19 @@ def load_settings(
             session_max_hours=console.number(
                 "session_max_hours", "CONSOLE_SESSION_MAX_HOURS", 10, 1, 7 * 24
             ),
+            second_factor_advisers=console.choice(
+                "second_factor_advisers",
+                "CONSOLE_SECOND_FACTOR_ADVISERS",
+                "required",
+                SECOND_FACTOR,
+            ),
         ),
-        secrets=_secrets(env, var_dir / "secrets"),
+        secrets=_secrets(env, files, process),
+        contact_key_file=files["contact_key"],
     )
+    if process is not None and "contact_key" in PROCESS_SECRETS[process]:
+        check_contact_key_location(settings, env)
+    return settings
 
 
 # A new adviser's password for scripts (``make adviser``); people type it at the prompt.
@@ -542,23 +684,131 @@ def adviser_password(environ: Mapping[str, str] | None = None) -> str | None:
     return env.get(ADVISER_PASSWORD_VARIABLE) or None
 
 
-def ensure_secret_files(var_dir: Path, environ: Mapping[str, str] | None = None) -> None:
-    """Create the generated secrets in ``var_dir/secrets`` (mode 0600) unless already set.
+def check_contact_key_location(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> None:
+    """Refuse a production set-up whose contact key file lies inside the data directory.
 
-    A secret given in the environment is left alone; an existing file is kept, so
-    restarts keep the same tokens and encryption key.
+    The contact key decrypts every call-back contact in the case log: kept in
+    ``var/`` it ends up in the same backups and copies as the data. In production
+    (the case log is not SQLite) it must come from ``CONTACT_KEY`` (a secret store)
+    or from ``CONTACT_KEY_FILE`` outside ``ADVIESLIJN_VAR``.
+
+    Raises:
+        SettingsError: saying where the key is and how to move it.
+
+    """
+    env = os.environ if environ is None else environ
+    path = settings.contact_key_file
+    if not settings.production or path is None or env.get(SECRET_VARIABLES["contact_key"]):
+        return
+    if _inside(path, settings.var_dir):
+        raise SettingsError(
+            f"production (DATABASE_URL is not SQLite): the contact key file {path} lies in the "
+            f"data directory {settings.var_dir}, with the data it protects; set "
+            f"{CONTACT_KEY_FILE_VARIABLE} to a file outside it (e.g. /etc/advieslijn/contact_key, "
+            "mode 0600; an existing key moves there with 'mv'), or give the key as CONTACT_KEY"
+        )
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def declare_process(name: str, environ: MutableMapping[str, str] | None = None) -> None:
+    """Name this process (``ADVIESLIJN_PROCESS``) so that it reads only its own secrets.
+
+    Each entry point calls this before reading the settings; a process started by
+    the launcher has the name already.
+
+    Raises:
+        SettingsError: for an unknown name, or when the environment names another process.
+
+    """
+    if name not in PROCESS_SECRETS:
+        raise SettingsError(f"unknown process {name!r} ({', '.join(PROCESS_SECRETS)})")
+    env = os.environ if environ is None else environ
+    given = env.get(PROCESS_VARIABLE, "").strip()
+    if given and given != name:
+        raise SettingsError(f"{PROCESS_VARIABLE} is {given!r}, but this is the {name} process")
+    env[PROCESS_VARIABLE] = name
+    get_settings.cache_clear()
+
+
+def ensure_secret_files(var_dir: Path, environ: Mapping[str, str] | None = None) -> list[Path]:
+    """Create the generated secrets (mode 0600 from the start) unless already set.
+
+    They go to ``var_dir/secrets`` (mode 0700), the contact key to ``CONTACT_KEY_FILE``
+    when that is set. A secret given in the environment is left alone; an existing
+    file is kept, so restarts keep the same tokens and encryption key. Returns the
+    files it created.
     """
     env = os.environ if environ is None else environ
     secret_dir = var_dir / "secrets"
-    secret_dir.mkdir(parents=True, exist_ok=True)
-    secret_dir.chmod(0o700)
+    secret_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    secret_dir.chmod(0o700)  # a folder made by an older version, or under another umask
+    files = secret_files(var_dir, env)
+    created = []
     for name in GENERATED_SECRETS:
-        path = secret_dir / name
+        path = files[name]
         if env.get(SECRET_VARIABLES[name]) or (path.is_file() and path.read_text().strip()):
             continue
+        old = secret_dir / name
+        if name == "contact_key" and old != path and old.is_file() and old.read_text().strip():
+            # A new key could not read a single stored contact: move the old one instead.
+            raise SettingsError(
+                f"{CONTACT_KEY_FILE_VARIABLE} names {path}, which does not exist, while the "
+                f"contact key the stored call-back contacts need is in {old}: move it there "
+                f"('mv {old} {path}') instead of starting with a new key"
+            )
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         value = _new_fernet_key() if name == "contact_key" else secrets.token_urlsafe(32)
-        path.write_text(value, encoding="utf-8")
-        path.chmod(0o600)
+        write_secret_file(path, value)
+        created.append(path)
+    return created
+
+
+def write_secret_file(path: Path, value: str) -> None:
+    """Write a secret to ``path`` atomically, readable by the owner only from its creation.
+
+    The value goes to a new file beside ``path``, created with ``O_EXCL`` and mode
+    0600 by ``os.open`` (never widened and then narrowed with chmod), flushed to
+    disk and then put in place: linked when ``path`` does not exist (so a secret
+    another process created meanwhile is kept), or renamed over an empty leftover.
+    A crash leaves either no file or the whole one, never half a secret.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(temporary, flags, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(value)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            if path.is_file() and not path.read_text(encoding="utf-8").strip():
+                os.replace(temporary, path)  # an empty leftover: replace it whole
+        except OSError:
+            os.replace(temporary, path)  # a file system without hard links
+    finally:
+        temporary.unlink(missing_ok=True)
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a new directory entry durable (best effort: not every system allows it)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def _new_fernet_key() -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.settings import Settings, SettingsError, get_settings
+from bot.settings import Settings, SettingsError, declare_process, get_settings
 
 StartResponse = Callable[..., Any]
 WEB_DIR = "web"
@@ -209,8 +209,9 @@ def main() -> int:
     """Serve the demo site until stopped (``make run`` starts it as the "web" service)."""
     import waitress
 
-    settings = get_settings()
     try:
+        declare_process("web")  # no secret at all (bot/settings.py)
+        settings = get_settings()
         site = Site(settings)
     except (WebSetupError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)

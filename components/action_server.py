@@ -11,6 +11,7 @@ to the configured host (localhost by default) and rejects every call to
 from __future__ import annotations
 
 import hmac
+import sys
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
@@ -19,7 +20,7 @@ from sanic.response import HTTPResponse
 
 from bot import privacy
 from bot.logsafe import configure as configure_logging
-from bot.settings import get_settings
+from bot.settings import SettingsError, declare_process, get_settings
 
 SECRET_HEADER = "X-Advieslijn-Action-Secret"
 # Rasa sends the whole tracker and the domain with every call, far more than the
@@ -47,9 +48,14 @@ def build_app(secret: str) -> Sanic:
 
 def main() -> None:
     """Start the action server on the configured host and port."""
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    app = build_app(settings.secrets.require("action_secret"))
+    try:
+        declare_process("actions")  # only the action server's secrets (bot/settings.py)
+        settings = get_settings()
+        configure_logging(settings.log_level, settings.secrets.log_key)
+        app = build_app(settings.secrets.require("action_secret"))
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     # The actions de-identify text for the case log: build the model before the
     # server reports ready, not in the first escalation.
     privacy.warm_up().join()

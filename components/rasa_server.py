@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.logsafe import install as install_log_scrubber
-from bot.settings import SettingsError, get_settings
+from bot.settings import SettingsError, declare_process, get_settings
 
 SECRET_OPTIONS = ("--auth-token", "--jwt-secret", "--jwt-private-key")
 JWT_METHOD = "HS256"
@@ -59,8 +59,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     install_log_scrubber()
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        token = get_settings().secrets.require("rasa_token")
-        full = rasa_arguments(arguments, token)
+        declare_process("rasa")  # only the Rasa server's secrets (bot/settings.py)
+        secrets = get_settings().secrets
+        # conversation ids in the log as hashes under the installation's key
+        install_log_scrubber(secrets.log_key)
+        full = rasa_arguments(arguments, secrets.require("rasa_token"))
     except (SettingsError, CommandLineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -26,9 +26,13 @@ from bot.channels.telegram import configuration_problem
 from bot.db import migrate
 from bot.logsafe import install as install_log_scrubber
 from bot.settings import (
+    ADVISER_PASSWORD_VARIABLE,
+    PROCESS_SECRETS,
+    PROCESS_VARIABLE,
     SECRET_VARIABLES,
     Settings,
     SettingsError,
+    check_contact_key_location,
     ensure_secret_files,
     load_settings,
 )
@@ -36,7 +40,8 @@ from bot.settings import (
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "advieslijn.tar.gz"
 READY_TIMEOUT = 240.0
-# The processes of the advice line, in start order.
+# The processes of the advice line, in start order; each gets the secrets that
+# bot.settings.PROCESS_SECRETS names for it.
 ALL_SERVICES = ("actions", "rasa", "web", "console")
 # Rate limits high enough for the evaluation, the benchmark and the tests, which send
 # many messages from one address; the security tests set their own.
@@ -72,12 +77,18 @@ def free_ports() -> dict[str, int]:
 
 @dataclass
 class Stack:
-    """The running processes, where to reach them and the settings they share."""
+    """The running processes, where to reach them and the settings they share.
+
+    ``env`` is the launcher's environment, with every secret (for operators' tools
+    such as ``make adviser``); each process gets only its part of it
+    (:func:`process_environment`).
+    """
 
     settings: Settings
     env: dict[str, str]
     log_dir: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    created_secrets: list[Path] = field(default_factory=list)
 
     @property
     def rasa_url(self) -> str:
@@ -181,13 +192,33 @@ def stack_environment(
     host: str = "127.0.0.1",
     extra_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Build the environment every process of a stack runs with (secrets created if missing)."""
+    """Build the launcher's environment, with every secret (created if missing).
+
+    Each process gets only its part of it: :func:`process_environment`.
+
+    Raises:
+        SettingsError: invalid settings, or (production) a contact key inside ``var_dir``.
+
+    """
+    return _stack_environment(var_dir, ports=ports, host=host, extra_env=extra_env)[0]
+
+
+def _stack_environment(
+    var_dir: Path,
+    *,
+    ports: Mapping[str, int] | None = None,
+    host: str = "127.0.0.1",
+    extra_env: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str], list[Path]]:
     env = {**os.environ, **(extra_env or {})}
+    env.pop(PROCESS_VARIABLE, None)  # the launcher is no process of the stack
     env["ADVIESLIJN_VAR"] = str(var_dir)
     env["ADVIESLIJN_HOST"] = host
     for name, port in (ports or {}).items():
         env[name] = str(port)
-    ensure_secret_files(var_dir, env)
+    # In production the contact key must not be created (or read) inside var_dir.
+    check_contact_key_location(load_settings(environ=env), env)
+    created = ensure_secret_files(var_dir, env)
     settings = load_settings(environ=env)
     for name, variable in SECRET_VARIABLES.items():
         value = getattr(settings.secrets, name)
@@ -218,7 +249,28 @@ def stack_environment(
             "FORCE_JSON_LOGGING": "1",
         }
     )
-    return env
+    return env, created
+
+
+# Variables no process of the stack is given: every secret (each process gets its own
+# back from PROCESS_SECRETS) and a new adviser's password from the operator's shell.
+_WITHHELD = frozenset({*SECRET_VARIABLES.values(), ADVISER_PASSWORD_VARIABLE})
+
+
+def process_environment(env: Mapping[str, str], process: str) -> dict[str, str]:
+    """Return one process's environment: ``env`` with only the secrets it needs.
+
+    Which secrets each process gets is :data:`bot.settings.PROCESS_SECRETS`; the
+    process is named in ``ADVIESLIJN_PROCESS``, so it reads no other secret from
+    ``var/secrets/`` either.
+    """
+    child = {name: value for name, value in env.items() if name not in _WITHHELD}
+    for secret in PROCESS_SECRETS[process]:
+        variable = SECRET_VARIABLES[secret]
+        if variable in env:
+            child[variable] = env[variable]
+    child[PROCESS_VARIABLE] = process
+    return child
 
 
 def _wait_ready(stack: Stack, services: Mapping[str, Service], deadline: float) -> None:
@@ -284,8 +336,10 @@ def running_stack(
         raise StackError(f"no trained model at {model}: run 'make model' first")
     log_dir = var_dir / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = stack_environment(var_dir, ports=ports, host=host, extra_env=extra_env)
-    stack = Stack(settings=load_settings(environ=env), env=env, log_dir=log_dir)
+    env, created = _stack_environment(var_dir, ports=ports, host=host, extra_env=extra_env)
+    stack = Stack(
+        settings=load_settings(environ=env), env=env, log_dir=log_dir, created_secrets=created
+    )
     migrate(stack.settings.database_url)
     table = _services(stack, model, endpoints)
     chosen = {name: table[name] for name in services}
@@ -297,7 +351,7 @@ def running_stack(
                 stack.processes[name] = subprocess.Popen(
                     service.command,
                     cwd=ROOT,
-                    env=env,
+                    env=process_environment(env, name),  # its own secrets only
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -343,6 +397,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with running_stack(var_dir=var_dir, host=host, endpoints=args.endpoints) as stack:
             server = stack.settings.server
+            for path in stack.created_secrets:
+                if path.name == "contact_key":
+                    print(
+                        f"Created the contact key at {path}: keep a copy apart from the "
+                        "database's backups (without it no call-back contact can be read)",
+                        flush=True,
+                    )
             print(
                 "\nAdvieslijn is running (Ctrl-C stops everything):\n"
                 f"  REST channel:   http://{host}:{server.rasa_port}/webhooks/rest/webhook\n"
@@ -367,6 +428,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -25,7 +25,13 @@ from bot.channels.telegram import (
     TelegramApiError,
     configuration_problem,
 )
-from bot.settings import Settings, SettingsError, ensure_secret_files, load_settings
+from bot.settings import (
+    Settings,
+    SettingsError,
+    check_contact_key_location,
+    ensure_secret_files,
+    load_settings,
+)
 
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
 
@@ -40,6 +46,8 @@ class TelegramRefusedError(CommandError):
 
 def _settings() -> Settings:
     settings = load_settings()
+    # creates the secrets make run would (in production never the contact key in var/)
+    check_contact_key_location(settings)
     ensure_secret_files(settings.var_dir)
     return load_settings()
 

@@ -1,4 +1,10 @@
-"""The adviser's side in tests: the console over HTTP, as a browser would use it."""
+"""The adviser's side in tests: the console over HTTP, as a browser would use it.
+
+Logging in takes the password and then the code of the account's second factor. At
+an account's first login the console asks to set it up: the helper reads the secret
+from the page and keeps it (``SECRETS``), as the adviser's authenticator app would,
+and computes the codes with pyotp.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import re
 import time
 from typing import Any
 
+import pyotp
 import requests
 
 from bot.engine import ConversationEngine
@@ -14,6 +21,27 @@ from scripts.serve import Stack
 PASSWORD = "een wachtwoord voor de test"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ACCOUNT = {"ADVISER_PASSWORD": PASSWORD}
+TOTP_SECRET = re.compile(r'id="totp-secret"[^>]*>([A-Z2-7 ]+)<')
+# The tests' authenticator app: each account's secret, by console address and username,
+# and the last time step whose code was sent (the console never accepts one twice).
+SECRETS: dict[tuple[str, str], str] = {}
+_USED_STEPS: dict[str, int] = {}
+
+
+def fresh_code(secret: str) -> str:
+    """Return the app's current code, waiting for a new one if this one was sent already."""
+    totp = pyotp.TOTP(secret)
+    while totp.timecode(time.time()) <= _USED_STEPS.get(secret, -1):
+        time.sleep(0.5)
+    step = totp.timecode(time.time())
+    _USED_STEPS[secret] = step
+    return totp.generate_otp(step)
+
+
+def csrf_of(page: str) -> str:
+    match = CSRF.search(page)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
 
 
 class Console:
@@ -31,11 +59,30 @@ class Console:
         return match.group(1)
 
     def login(self, username: str, password: str) -> None:
+        """Log in with the password and the second factor (set up first if asked)."""
         answer = self.http.post(
             self.base + "/login",
             data={"username": username, "password": password, "csrf_token": self.token("/login")},
             timeout=10,
         )
+        if answer.url == self.base + "/tweestaps":
+            found = TOTP_SECRET.search(answer.text)
+            assert found, answer.text[:500]
+            secret = SECRETS[(self.base, username)] = found.group(1).replace(" ", "")
+            confirmed = self.http.post(
+                self.base + "/tweestaps",
+                data={"code": fresh_code(secret), "csrf_token": csrf_of(answer.text)},
+                timeout=30,
+            )
+            assert confirmed.status_code == 200 and "herstelcodes" in confirmed.text
+            answer = self.http.get(self.base + "/", timeout=10)
+        elif answer.url == self.base + "/login/code":
+            secret = SECRETS[(self.base, username)]
+            answer = self.http.post(
+                self.base + "/login/code",
+                data={"code": fresh_code(secret), "csrf_token": csrf_of(answer.text)},
+                timeout=10,
+            )
         assert answer.url == self.base + "/", answer.text[:500]
 
     def post(self, path: str, data: dict[str, str] | None = None) -> requests.Response:

@@ -20,7 +20,14 @@ from bot.db import Database, migrate
 
 POSTGRES_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 # Children first, so deletes never break a foreign key.
-TABLES = ("contact_details", "case_events", "cases", "advisers", "case_statistics")
+TABLES = (
+    "contact_details",
+    "case_events",
+    "cases",
+    "recovery_codes",
+    "advisers",
+    "case_statistics",
+)
 
 
 @contextmanager

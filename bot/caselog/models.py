@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -125,11 +126,37 @@ class Adviser(Base):
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     # Console sessions carry this number; raising it (logout, new password) ends them all.
     session_epoch: Mapped[int] = Column(Integer, nullable=False, default=0)
+    # The second factor (TOTP, RFC 6238; bot/console/second_factor.py): the secret,
+    # Fernet-encrypted, from the start of the set-up; when the adviser confirmed it with
+    # a code (from then on it is asked at every login); the last time step accepted (a
+    # code is never accepted twice); wrong codes in a row (they make the account wait).
+    totp_secret: Mapped[Optional[str]] = Column(String(255), nullable=True)
+    totp_confirmed_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    totp_last_step: Mapped[Optional[int]] = Column(BigInteger, nullable=True)
+    failed_codes: Mapped[int] = Column(Integer, nullable=False, default=0)
 
     @property
     def is_coordinator(self) -> bool:
         """Whether this adviser sees every case and may reassign."""
         return self.role == Role.COORDINATOR.value
+
+    @property
+    def has_second_factor(self) -> bool:
+        """Whether a second factor is set up and confirmed (asked at every login)."""
+        return self.totp_confirmed_at is not None and self.totp_secret is not None
+
+
+class RecoveryCode(Base):
+    """A one-time recovery code of an adviser's second factor (its argon2 hash only)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    adviser_id: Mapped[int] = Column(
+        Integer, ForeignKey("advisers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    code_hash: Mapped[str] = Column(String(255), nullable=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class Case(Base):
@@ -251,6 +278,7 @@ __all__ = [
     "ContactDetail",
     "EventKind",
     "HelpMode",
+    "RecoveryCode",
     "Role",
     "TrailDeletion",
     "Urgency",

@@ -30,6 +30,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.logsafe import conversation_hash
 from bot.settings import TelegramSettings
 
 logger = logging.getLogger(__name__)
@@ -618,6 +619,10 @@ async def send_messages(
                     logger.warning("Telegram could not parse a message; sending plain text")
                     markup = False
                     continue
-                logger.error("Telegram message to chat %s not delivered: %s", chat_id, exc)
+                logger.error(
+                    "Telegram message to conversation %s not delivered: %s",
+                    conversation_hash(f"{CONVERSATION_PREFIX}{chat_id}"),
+                    exc,
+                )
                 break
     return sent

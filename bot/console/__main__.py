@@ -11,7 +11,7 @@ from bot.console.texts import LabelsError
 from bot.logsafe import configure as configure_logging
 from bot.logsafe import install as install_log_scrubber
 from bot.privacy import warm_up
-from bot.settings import SettingsError, get_settings
+from bot.settings import SettingsError, declare_process, get_settings
 
 
 def main() -> int:
@@ -19,8 +19,9 @@ def main() -> int:
     # Every record scrubbed (bot/logsafe.py): no token, no typed text in the console's log.
     install_log_scrubber()
     try:
+        declare_process("console")  # only the console's secrets (bot/settings.py)
         settings = get_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.secrets.log_key)
         app = create_app(settings)
     except (SettingsError, LabelsError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,5 +1,8 @@
 """Adviser accounts: argon2 password hashes, login with growing waits, account set-up.
 
+The password is the first step of a login; the second factor (a code from an
+authenticator app) is :mod:`bot.console.second_factor`.
+
 A login fails with one and the same answer whether the username is unknown, the
 password is wrong, the account is disabled or waiting: nobody learns from the
 console which accounts exist. An unknown username still costs one argon2
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -119,7 +123,7 @@ def authenticate(
         passwords.waste_time(password)
         return LoginResult(None, "account waiting after failed logins")
     right = passwords.verify(adviser.password_hash, password)
-    not_waiting = or_(Adviser.locked_until.is_(None), Adviser.locked_until <= now)
+    not_waiting = not_waiting_at(now)
     if right:
         changed = session.execute(
             update(Adviser)
@@ -133,16 +137,53 @@ def authenticate(
         if passwords.needs_rehash(adviser.password_hash):
             adviser.password_hash = passwords.hash(password)
         return LoginResult(adviser, "ok")
+    counted = count_failure(
+        session, adviser, counter=Adviser.failed_logins, console=console, now=now
+    )
+    if counted is None:
+        return LoginResult(None, "account waiting after failed logins")
+    failures, delay = counted
+    if delay:
+        return LoginResult(None, f"wrong password ({failures} in a row; waits {delay:.0f} s)")
+    return LoginResult(None, f"wrong password ({failures} in a row)")
+
+
+def not_waiting_at(now: datetime) -> Any:
+    """Return the SQL condition: the account does not wait after failures at ``now``."""
+    return or_(Adviser.locked_until.is_(None), Adviser.locked_until <= now)
+
+
+def count_failure(
+    session: Session,
+    adviser: Adviser,
+    *,
+    counter: Any,
+    console: ConsoleSettings,
+    now: datetime,
+) -> tuple[int, float] | None:
+    """Count a failure in ``counter`` (a column of failures in a row) and make the account wait.
+
+    The count grows in one ``UPDATE ... SET counter = counter + 1`` and only while the
+    account is not waiting, so failures that arrive together are all counted and none
+    is counted during a wait. After ``console.max_failed_logins`` failures in a row the
+    account waits (1 s, 2 s, 4 s, ... up to ``console.account_delay_seconds``). Used for
+    wrong passwords and wrong second-factor codes, each with its own count.
+
+    Returns:
+        the failures in a row and the wait they cause, or ``None`` when the account was
+        waiting (nothing counted).
+
+    """
     counted = session.execute(
         update(Adviser)
-        .where(Adviser.id == adviser.id, not_waiting)
-        .values(failed_logins=Adviser.failed_logins + 1)
+        .where(Adviser.id == adviser.id, not_waiting_at(now))
+        .values({counter: counter + 1})
         .execution_options(synchronize_session=False)
     )
     if not _rows(counted):
         session.refresh(adviser)
-        return LoginResult(None, "account waiting after failed logins")
-    failures = int(session.scalar(select(Adviser.failed_logins).where(Adviser.id == adviser.id)))
+        return None
+    failures = int(session.scalar(select(counter).where(Adviser.id == adviser.id)))
     delay = login_delay(
         failures, free=console.max_failed_logins, longest=console.account_delay_seconds
     )
@@ -158,18 +199,20 @@ def authenticate(
             .execution_options(synchronize_session=False)
         )
     session.refresh(adviser)
-    if delay:
-        return LoginResult(None, f"wrong password ({failures} in a row; waits {delay:.0f} s)")
-    return LoginResult(None, f"wrong password ({failures} in a row)")
+    return failures, delay
 
 
 def unlock_account(session: Session, *, adviser: Adviser) -> bool:
-    """End the account's wait and its count of failed logins; return whether it had any."""
-    had = bool(adviser.failed_logins) or adviser.locked_until is not None
+    """End the account's wait and its counts of failures; return whether it had any."""
+    had = (
+        bool(adviser.failed_logins)
+        or bool(adviser.failed_codes)
+        or adviser.locked_until is not None
+    )
     session.execute(
         update(Adviser)
         .where(Adviser.id == adviser.id)
-        .values(failed_logins=0, locked_until=None)
+        .values(failed_logins=0, failed_codes=0, locked_until=None)
         .execution_options(synchronize_session=False)
     )
     session.refresh(adviser)
@@ -227,7 +270,9 @@ def set_account(
     """Create an account, or reset an existing one; return it and whether it is new.
 
     A reset sets the name, role and password, unlocks the account, enables it and
-    ends its open sessions.
+    ends its open sessions. Its second factor stays (someone who learns the new
+    password still needs the adviser's phone): :func:`bot.console.second_factor.reset`
+    removes it.
     """
     name = normalise_username(username)
     if not USERNAME.match(name):
@@ -251,6 +296,7 @@ def set_account(
     adviser.password_hash = passwords.hash(password)
     adviser.active = True
     adviser.failed_logins = 0
+    adviser.failed_codes = 0
     adviser.locked_until = None
     session.flush()
     return adviser, created

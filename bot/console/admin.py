@@ -4,10 +4,13 @@
     python -m bot.console.admin list
     python -m bot.console.admin disable anna
     python -m bot.console.admin unlock anna
+    python -m bot.console.admin reset-factor anna
 
 ``add`` asks for the password twice (nothing is echoed); scripts give it in the
 environment variable ``ADVISER_PASSWORD`` instead. An existing account is reset:
-new name, role and password, unlocked, enabled, and logged out everywhere.
+new name, role and password, unlocked, enabled, and logged out everywhere; its
+second factor stays. ``reset-factor`` removes the second factor (a lost phone): the
+account is logged out everywhere and sets up a new one at its next login.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bot.console.accounts import (
     set_account,
     unlock_account,
 )
+from bot.console.second_factor import reset as reset_second_factor
 from bot.db import Database, migrate
 from bot.settings import ADVISER_PASSWORD_VARIABLE, SettingsError, adviser_password, load_settings
 
@@ -63,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     disable.add_argument("username")
     unlock = commands.add_parser("unlock", help="end an account's wait after failed logins")
     unlock.add_argument("username")
+    reset_factor = commands.add_parser(
+        "reset-factor",
+        help="remove an account's second factor (a lost phone); it sets up a new one at login",
+    )
+    reset_factor.add_argument("username")
     return parser
 
 
@@ -116,6 +125,22 @@ def run(
                 unlock_account(db, adviser=found)
                 audit.warning("account %s unlocked from the command line", found.username)
                 return f"unlocked {found.username}"
+            if args.command == "reset-factor":
+                found = find_adviser(db, args.username)
+                if found is None:
+                    raise AdminError(f"no adviser '{normalise_username(args.username)}'")
+                had = reset_second_factor(db, found)
+                audit.warning(
+                    "second factor of %s reset from the command line (it had one: %s)",
+                    found.username,
+                    "yes" if had else "no",
+                )
+                if not had:
+                    return f"{found.username} had no second factor; nothing to reset"
+                return (
+                    f"second factor of {found.username} removed; logged out everywhere, "
+                    "a new one is set up at the next login"
+                )
             given = adviser_password(environ)
             if given is not None:
                 check_password(given)

@@ -3,8 +3,9 @@
 :func:`create_app` receives everything it talks to (settings, database, the
 conversation engine, the catalogue, the password hasher, the clock), so tests pass
 their own and nothing is created at import. Security that applies to every
-request lives here: the session (signed cookie, idle expiry, ended by logout),
-CSRF protection, login throttling per client address and the response headers.
+request lives here: the session (signed cookie, idle expiry, ended by logout, the
+half-logged-in state between the password and the second factor), CSRF protection,
+login throttling per client address and the response headers.
 """
 
 from __future__ import annotations
@@ -23,19 +24,26 @@ from werkzeug.exceptions import HTTPException
 from bot.caselog.contacts import ContactCipher, ContactError
 from bot.caselog.models import Adviser, utcnow
 from bot.catalogue import CatalogueStore
+from bot.console import second_factor
 from bot.console.accounts import Passwords
+from bot.console.second_factor import SecondFactorError, SecretBox
 from bot.console.texts import Labels, load_labels
 from bot.console.throttle import LoginThrottle
 from bot.db import Database, get_database
 from bot.engine import ConversationEngine
 from bot.ratelimit import RateLimits
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
 
 EXTENSION = "advieslijn_console"
 # Presence is written at most this often per adviser (every poll would be a write).
 PRESENCE_EVERY = timedelta(seconds=5)
+# Between the password and the second factor (or its set-up): the session key, the
+# steps, and how long the half-logged-in state lasts. It opens no other page.
+PENDING = "pending"
+STEP_CODE, STEP_SET_UP = "code", "set_up"
+PENDING_MINUTES = 10
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -56,6 +64,9 @@ class ConsoleState:
     labels: Labels
     clock: Callable[[], datetime]
     cipher: ContactCipher | None
+    # The second factor: its own waits after wrong codes, and the key of the secrets.
+    code_throttle: LoginThrottle
+    box: SecretBox
 
     @property
     def idle(self) -> timedelta:
@@ -87,6 +98,14 @@ def _cipher(settings: Settings) -> ContactCipher | None:
         return None
 
 
+def _secret_box(settings: Settings) -> SecretBox:
+    """Return the key of the TOTP secrets (derived from ``contact_key``, which is required)."""
+    try:
+        return SecretBox(settings.secrets.require("contact_key"))
+    except SecondFactorError as exc:
+        raise SettingsError(f"{exc}: the console cannot keep second factors") from exc
+
+
 def create_app(
     settings: Settings,
     *,
@@ -108,7 +127,9 @@ def create_app(
         clock: the current time (tests move it forward).
 
     Raises:
-        SettingsError: when the console's secret key (or the Rasa token) is not set.
+        SettingsError: when the console's secret key, the contact key (the second
+            factors' secrets are encrypted with a key derived from it) or the Rasa
+            token is not set.
 
     """
     app = Flask(__name__)
@@ -150,6 +171,11 @@ def create_app(
         labels=load_labels(),
         clock=clock,
         cipher=_cipher(settings),
+        code_throttle=LoginThrottle(
+            free=settings.console.max_failed_logins,
+            longest=settings.console.lockout_minutes * 60,
+        ),
+        box=_secret_box(settings),
     )
     CSRFProtect(app)
 
@@ -225,15 +251,64 @@ def http_error(error: HTTPException) -> tuple[Any, int]:
 # --- the session -------------------------------------------------------------------
 
 
-def start_session(adviser: Adviser) -> None:
-    """Log the adviser in: a fresh session that names the adviser and the session number."""
+def start_session(adviser: Adviser, *, factor: bool) -> None:
+    """Log the adviser in: a fresh session that names the adviser and the session number.
+
+    ``factor`` says whether the login passed a second factor; a session without one
+    is refused for an account that has or needs one (:func:`load_adviser`).
+    """
     session.clear()
     session.permanent = True
     session["uid"] = adviser.id
     session["epoch"] = adviser.session_epoch or 0
+    session["factor"] = factor
     now = state().clock().timestamp()
     session["seen"] = now
     session["since"] = now  # the absolute lifetime counts from the login
+
+
+def start_pending(adviser: Adviser, *, step: str, next_path: str) -> None:
+    """Half log in after the right password: the session names the next step only.
+
+    No page but that step's accepts it (the session has no ``uid``); it lasts
+    ``PENDING_MINUTES``, and a new login, a logout or a reset of the account ends it.
+    """
+    session.clear()
+    session.permanent = True
+    session[PENDING] = {
+        "uid": adviser.id,
+        "epoch": adviser.session_epoch or 0,
+        "step": step,
+        "at": state().clock().timestamp(),
+        "next": next_path,
+    }
+
+
+def pending_login(step: str) -> dict[str, Any] | None:
+    """Return the half-logged-in state if it is at ``step`` and not too old, else ``None``."""
+    data = session.get(PENDING)
+    if not isinstance(data, dict):
+        return None
+    uid, epoch, at = data.get("uid"), data.get("epoch"), data.get("at")
+    if not isinstance(uid, int) or not isinstance(epoch, int) or not isinstance(at, (int, float)):
+        session.pop(PENDING, None)
+        return None
+    if state().clock().timestamp() - float(at) > PENDING_MINUTES * 60:
+        session.pop(PENDING, None)
+        g.session_expired = True
+        return None
+    if data.get("step") != step:
+        return None
+    return data
+
+
+def load_pending(db: Any, pending: dict[str, Any]) -> Adviser | None:
+    """Return the account of a half-logged-in session if it is active and was not reset."""
+    adviser: Adviser | None = db.get(Adviser, pending["uid"])
+    if adviser is None or not adviser.active or pending["epoch"] != adviser.session_epoch:
+        session.pop(PENDING, None)
+        return None
+    return adviser
 
 
 def current_adviser_id(*, activity: bool) -> int | None:
@@ -262,9 +337,18 @@ def current_adviser_id(*, activity: bool) -> int | None:
 
 
 def load_adviser(db: Any, uid: int) -> Adviser | None:
-    """Return the session's adviser if the account is active and the session not ended."""
+    """Return the session's adviser if the account is active and the session not ended.
+
+    A session that did not pass a second factor counts only for an account that has
+    none and needs none (an adviser where ``second_factor_advisers`` is optional).
+    """
     adviser: Adviser | None = db.get(Adviser, uid)
     if adviser is None or not adviser.active or session.get("epoch") != adviser.session_epoch:
+        session.clear()
+        return None
+    if session.get("factor") is not True and second_factor.needed(
+        adviser, state().settings.console
+    ):
         session.clear()
         return None
     return adviser

@@ -48,12 +48,18 @@ from bot.caselog import service
 from bot.caselog.contacts import Contact, ContactError
 from bot.caselog.models import Adviser, Case, CaseStatus, EventKind
 from bot.catalogue import Catalogue, CatalogueError
-from bot.console import accounts
+from bot.console import accounts, second_factor
 from bot.console.app import (
+    PENDING,
+    STEP_CODE,
+    STEP_SET_UP,
     current_adviser_id,
     http_error,
     load_adviser,
+    load_pending,
     note_presence,
+    pending_login,
+    start_pending,
     start_session,
     state,
 )
@@ -242,7 +248,11 @@ def login() -> ResponseReturnValue:
 
 @blueprint.post("/login")
 def login_submit() -> ResponseReturnValue:
-    """Check a login; throttled per client address, the same answer for every failure.
+    """Check the password, the first step of a login; the same answer for every failure.
+
+    A right password logs in only an account that has no second factor and needs
+    none; otherwise the session goes half logged in to the code step (or to the
+    set-up of the second factor), which opens no other page.
 
     Two checks come before the password: the rate of attempts from the address, and
     the growing wait after failures of this username from this address or of any
@@ -269,6 +279,7 @@ def login_submit() -> ResponseReturnValue:
         )
         return page, 429, {"Retry-After": str(seconds)}
     password = request.form.get("password", "")
+    target = ""
     with console.database.session_scope() as db:
         result = accounts.authenticate(
             db,
@@ -278,9 +289,19 @@ def login_submit() -> ResponseReturnValue:
             console=console.settings.console,
             now=now,
         )
-        if result.adviser is not None:
-            start_session(result.adviser)
-            note_presence(db, result.adviser)
+        adviser = result.adviser
+        # The right password alone opens nothing where a second factor is set up or
+        # required: the session only names the next step (the code, or its set-up).
+        if adviser is not None and adviser.has_second_factor:
+            start_pending(adviser, step=STEP_CODE, next_path=next_path)
+            target = url_for("console.login_code")
+        elif adviser is not None and second_factor.required(adviser, console.settings.console):
+            start_pending(adviser, step=STEP_SET_UP, next_path=next_path)
+            target = url_for("console.second_factor_page")
+        elif adviser is not None:
+            start_session(adviser, factor=False)
+            note_presence(db, adviser)
+            target = safe_next(next_path)
     if result.adviser is None:
         waits = console.throttle.failed(username=name, address=address, now=now.timestamp())
         logger.info("login refused from %s: %s", address, result.reason)
@@ -289,8 +310,200 @@ def login_submit() -> ResponseReturnValue:
         page = render_template("login.html", next=next_path, error=message("login_failed"))
         return page, 401
     console.throttle.succeeded(username=name, address=address)
-    logger.info("login of %s from %s", result.adviser.username, address)
-    return redirect(safe_next(next_path), code=303)
+    logger.info("password of %s accepted from %s", result.adviser.username, address)
+    return redirect(target, code=303)
+
+
+def code_wait(username: str, address: str) -> float | None:
+    """Return how long this address must wait before it may try a code, else ``None``.
+
+    Like the password: a rate of attempts per address (apart from the passwords'),
+    and growing waits after wrong codes per username and address and per address.
+    """
+    console = state()
+    wait: float | None = console.login_limits.retry_after(
+        conversation=None, address=f"code:{address}"
+    )
+    delay = console.code_throttle.wait(
+        username=username, address=address, now=console.clock().timestamp()
+    )
+    if delay > 0:
+        wait = max(wait or 0, delay)
+    return wait
+
+
+def login_again() -> ResponseReturnValue:
+    """Start over: the half-logged-in state is gone (too old, logged out, account reset)."""
+    session.pop(PENDING, None)
+    flash(message("login_again"), "warning")
+    return redirect(url_for("console.login"), code=303)
+
+
+@blueprint.get("/login/code")
+def login_code() -> ResponseReturnValue:
+    """Show the second step of a login: the code of the app (or a recovery code)."""
+    if pending_login(STEP_CODE) is None:
+        return login_again() if g.get("session_expired") else redirect(url_for("console.login"))
+    return render_template("code.html")
+
+
+@blueprint.post("/login/code")
+def login_code_submit() -> ResponseReturnValue:
+    """Check the code; throttled like the password, the same answer for every failure."""
+    console = state()
+    address = request.remote_addr or "unknown"
+    pending = pending_login(STEP_CODE)
+    if pending is None:
+        return login_again()
+    code = request.form.get("code", "")
+    now = console.clock()
+    with console.database.session_scope() as db:
+        adviser = load_pending(db, pending)
+        if adviser is None:
+            return login_again()
+        name = adviser.username
+        wait = code_wait(name, address)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            logger.warning("second factor throttled for %s (%d s)", address, seconds)
+            page = render_template("code.html", error=message("code_throttled", seconds=seconds))
+            return page, 429, {"Retry-After": str(seconds)}
+        result = second_factor.check(
+            db,
+            adviser,
+            code,
+            box=console.box,
+            passwords=console.passwords,
+            console=console.settings.console,
+            now=now,
+        )
+        if result.ok:
+            start_session(adviser, factor=True)
+            note_presence(db, adviser)
+    if not result.ok:
+        waits = console.code_throttle.failed(username=name, address=address, now=now.timestamp())
+        logger.info("second factor of %s refused from %s: %s", name, address, result.reason)
+        if waits > 0:
+            audit.warning(
+                "wrong codes for %s from %s: it waits %d s", name, address, math.ceil(waits)
+            )
+        return render_template("code.html", error=message("code_failed")), 401
+    console.code_throttle.succeeded(username=name, address=address)
+    logger.info("login of %s from %s (%s)", name, address, result.reason)
+    if result.recovery_used:
+        audit.warning("recovery code of %s used (%d left)", name, result.recovery_left)
+        flash(message("recovery_code_used", left=result.recovery_left), "warning")
+        if result.recovery_left <= 2:
+            flash(message("recovery_codes_low"), "warning")
+    return redirect(safe_next(pending.get("next")), code=303)
+
+
+# --- setting up the second factor ------------------------------------------------------
+
+
+def set_up_account(db: Session) -> tuple[Adviser | None, dict[str, Any] | None]:
+    """Return the account on the set-up page and the half-logged-in state, if any.
+
+    Either a full session (an adviser who may choose, or who looks at the status) or
+    the half-logged-in state of an account that must set up a second factor first.
+    """
+    uid = current_adviser_id(activity=True)
+    if uid is not None:
+        viewer = load_adviser(db, uid)
+        if viewer is not None:
+            return viewer, None
+    pending = pending_login(STEP_SET_UP)
+    if pending is not None:
+        adviser = load_pending(db, pending)
+        if adviser is not None:
+            return adviser, pending
+    return None, None
+
+
+def render_set_up(db: Session, adviser: Adviser, *, full: bool, error: str | None = None) -> str:
+    """Render the set-up page with the pending secret (as text and as a URI)."""
+    console = state()
+    secret = second_factor.pending_secret(db, adviser, console.box)
+    return render_template(
+        "second_factor.html",
+        viewer=adviser if full else None,
+        enrolled=False,
+        required=second_factor.required(adviser, console.settings.console),
+        username=adviser.username,
+        secret=second_factor.grouped(secret),
+        uri=second_factor.provisioning_uri(secret, adviser.username),
+        step_seconds=second_factor.STEP_SECONDS,
+        error=error,
+    )
+
+
+@blueprint.get("/tweestaps")
+def second_factor_page() -> ResponseReturnValue:
+    """Set up the second factor (after the password, or by choice), or see its status."""
+    with state().database.session_scope() as db:
+        adviser, pending = set_up_account(db)
+        if adviser is None:
+            if g.get("session_expired"):
+                return login_again()
+            return redirect(url_for("console.login", next=request.path))
+        if adviser.has_second_factor:
+            if pending is not None:  # set up meanwhile, in another tab: log in with it
+                return login_again()
+            left = second_factor.recovery_left(db, adviser)
+            return render_template(
+                "second_factor.html", viewer=adviser, enrolled=True, recovery_left=left
+            )
+        return render_set_up(db, adviser, full=pending is None)
+
+
+@blueprint.post("/tweestaps")
+def second_factor_confirm() -> ResponseReturnValue:
+    """Confirm the set-up with a code; then show the recovery codes, once."""
+    console = state()
+    address = request.remote_addr or "unknown"
+    now = console.clock()
+    with console.database.session_scope() as db:
+        adviser, pending = set_up_account(db)
+        if adviser is None:
+            return login_again()
+        if adviser.has_second_factor:
+            return redirect(url_for("console.second_factor_page"), code=303)
+        name, full = adviser.username, pending is None
+        wait = code_wait(name, address)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            logger.warning("second factor set-up throttled for %s (%d s)", address, seconds)
+            error = message("code_throttled", seconds=seconds)
+            page = render_set_up(db, adviser, full=full, error=error)
+            return page, 429, {"Retry-After": str(seconds)}
+        result = second_factor.confirm(
+            db,
+            adviser,
+            request.form.get("code", ""),
+            box=console.box,
+            passwords=console.passwords,
+            console=console.settings.console,
+            now=now,
+        )
+        if result.ok:
+            if pending is None:
+                session["factor"] = True  # this session passed it; others without end
+                next_url = url_for("console.queue")
+            else:
+                start_session(adviser, factor=True)
+                note_presence(db, adviser)
+                next_url = safe_next(pending.get("next"))
+            audit.warning("second factor of %s set up", name)
+            return render_template(
+                "recovery_codes.html",
+                viewer=adviser,
+                codes=result.recovery_codes,
+                next_url=next_url,
+            )
+        page = render_set_up(db, adviser, full=full, error=message("set_up_failed"))
+    console.code_throttle.failed(username=name, address=address, now=now.timestamp())
+    logger.info("second factor set-up of %s refused from %s: %s", name, address, result.reason)
+    return page, 400
 
 
 @blueprint.post("/logout")
@@ -754,10 +967,12 @@ def account_list() -> ResponseReturnValue:
                 "name": a.display_name,
                 "role": labels.label("role", a.role),
                 "active": a.active,
-                "failures": a.failed_logins or 0,
+                "failures": (a.failed_logins or 0) + (a.failed_codes or 0),
                 "waiting_until": now.time(a.locked_until)
                 if a.locked_until is not None and a.locked_until > now.now
                 else "",
+                "second_factor": a.has_second_factor,
+                "can_reset": a.totp_secret is not None and a.id != viewer.id,
             }
             for a in db.scalars(select(Adviser).order_by(Adviser.username)).all()
         ]
@@ -775,7 +990,7 @@ def unlock(adviser_id: int) -> ResponseReturnValue:
             abort(404)
         had = accounts.unlock_account(db, adviser=target)
         username, name, by = target.username, target.display_name, viewer.username
-    cleared = state().throttle.forget_user(username)
+    cleared = state().throttle.forget_user(username) + state().code_throttle.forget_user(username)
     audit.warning(
         "account %s unlocked by %s (failed logins: %s, addresses waiting: %d)",
         username,
@@ -784,6 +999,31 @@ def unlock(adviser_id: int) -> ResponseReturnValue:
         cleared,
     )
     flash(message("account_unlocked", name=name), "success")
+    return redirect(url_for("console.account_list"), code=303)
+
+
+@blueprint.post("/beheer/<int:adviser_id>/tweestaps-resetten")
+@login_required()
+def reset_second_factor(adviser_id: int) -> ResponseReturnValue:
+    """Coordinators: remove another account's second factor (a lost phone; logged).
+
+    Its sessions end; at the next login it sets up a new one (where one is required).
+    """
+    with state().database.session_scope() as db:
+        viewer = coordinator(db)
+        target = db.get(Adviser, adviser_id) if 0 < adviser_id <= MAX_ID else None
+        if target is None:
+            abort(404)
+        if target.id == viewer.id:
+            flash(message("second_factor_reset_self"), "error")
+            return redirect(url_for("console.account_list"), code=303)
+        had = second_factor.reset(db, target)
+        username, name, by = target.username, target.display_name, viewer.username
+    state().code_throttle.forget_user(username)
+    audit.warning(
+        "second factor of %s reset by %s (it had one: %s)", username, by, "yes" if had else "no"
+    )
+    flash(message("second_factor_reset", name=name), "success")
     return redirect(url_for("console.account_list"), code=303)
 
 
@@ -830,7 +1070,8 @@ def change_password_submit() -> ResponseReturnValue:
                 "password.html", viewer=viewer, min_length=accounts.MIN_PASSWORD, error=error
             )
             return page, 400
-        start_session(viewer)  # this session goes on with the new session number
+        # This session goes on with the new session number (and its second factor).
+        start_session(viewer, factor=session.get("factor") is True)
         audit.warning("password of %s changed by themselves", viewer.username)
     flash(message("password_changed"), "success")
     return redirect(url_for("console.queue"), code=303)

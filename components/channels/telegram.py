@@ -57,6 +57,7 @@ from bot.channels.telegram import (
     secret_matches,
     send_messages,
 )
+from bot.logsafe import conversation_hash
 from bot.settings import Settings, get_settings
 from components.channels.guard import ChannelGuard
 from components.channels.output import WholeMessageOutput
@@ -86,7 +87,10 @@ class TelegramOutput(WholeMessageOutput):
         """Send one bot message: text, buttons and custom payload together."""
         chat_id = chat_id_of(recipient_id)
         if chat_id is None:
-            logger.warning("conversation %r is not a Telegram chat; message not sent", recipient_id)
+            logger.warning(
+                "conversation %s is not a Telegram chat; message not sent",
+                conversation_hash(recipient_id),
+            )
             return
         name = adviser_name(message)
         label = await self._adviser_label(recipient_id, name) if name else None

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
@@ -86,3 +87,23 @@ def browser(
         yield Browser(context, stack)
     finally:
         context.close()
+
+
+def set_up_second_factor(page: Page, console_url: str) -> str:
+    """After an account's first password: set up its second factor, as an adviser would.
+
+    Reads the secret on the page (what the adviser types into the authenticator app),
+    fills in the app's code by keyboard, and goes on past the recovery codes. Returns
+    the secret.
+    """
+    page.wait_for_url(console_url + "/tweestaps")
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    field = page.get_by_label("Code uit je app")
+    field.fill(pyotp.TOTP(secret).now())
+    field.press("Enter")
+    page.locator("#recovery-codes li").first.wait_for()
+    assert page.locator("#recovery-codes li").count() == 10
+    go_on = page.get_by_role("link", name="Verder naar de adviesconsole")
+    go_on.focus()
+    page.keyboard.press("Enter")
+    return secret

@@ -20,7 +20,7 @@ from bot.caselog.models import HelpMode, Urgency
 from bot.console.admin import run as admin
 from bot.db import Database
 from scripts.serve import Stack, free_port, running_stack
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, set_up_second_factor
 
 PASSWORD = "een wachtwoord voor de browser"
 ACCOUNT = {"ADVISER_PASSWORD": PASSWORD}
@@ -113,6 +113,8 @@ def test_the_console_in_chromium(console_stack: Stack, database: Database, brows
     page.get_by_label("Gebruikersnaam").fill("anna")
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_label("Wachtwoord").press("Enter")
+    # The first login sets up the second factor (the page shows the secret for the app).
+    set_up_second_factor(page, console_stack.console_url)
     page.wait_for_url(console_stack.console_url + "/")
     cookie = next(c for c in context.cookies() if c["name"].startswith("__Host-"))
     assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict"

@@ -21,7 +21,7 @@ from bot.console.admin import run as admin
 from bot.db import Database
 from scripts.serve import Stack
 from tests.adviser import ACCOUNT, PASSWORD
-from tests.browser.conftest import ROOT, Browser
+from tests.browser.conftest import ROOT, Browser, set_up_second_factor
 from tests.browser.test_widget import open_widget, say, wait_for_bubble
 
 pytestmark = pytest.mark.browser
@@ -46,6 +46,7 @@ def console_page(browser: Browser, stack: Stack) -> Page:
     page.get_by_label("Gebruikersnaam").fill("lotte")
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
+    set_up_second_factor(page, stack.console_url)  # lotte's first login
     expect(page).to_have_url(re.compile(re.escape(stack.console_url) + r"/$"))
     return page
 

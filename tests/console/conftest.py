@@ -3,6 +3,10 @@
 The conversation engine is the real HTTP client pointed at a port where nothing
 listens: every engine call fails as a real one would. The paths where the engine
 answers are tested with a real Rasa server in tests/integration/test_console_handoff.py.
+
+Accounts have a second factor (set up an hour before the test, through the same
+functions the set-up page uses); ``Browser.login`` gives the password and then the
+code of the account's secret, as the adviser's authenticator app would.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from argon2 import PasswordHasher
 from cryptography.fernet import Fernet
@@ -23,8 +28,9 @@ from flask.testing import FlaskClient
 from bot.caselog import service
 from bot.caselog.contacts import Contact, ContactCipher
 from bot.caselog.models import Case, HelpMode, Role, Urgency
-from bot.console.accounts import Passwords, set_account
-from bot.console.app import create_app
+from bot.console import second_factor
+from bot.console.accounts import Passwords, find_adviser, set_account
+from bot.console.app import EXTENSION, ConsoleState, create_app
 from bot.db import Database
 from bot.engine import ConversationEngine
 from bot.settings import Settings, load_settings
@@ -106,13 +112,25 @@ def app(settings: Settings, database: Database, passwords: Passwords, clock: Clo
 
 @dataclass
 class Accounts:
-    """Advisers made for a test, by username."""
+    """Advisers made for a test, by username, with their second factor's secret and codes."""
 
     database: Database
     passwords: Passwords
+    settings: Settings
+    clock: Clock
     ids: dict[str, int] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    recovery_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def add(self, username: str, role: Role = Role.ADVISER, name: str | None = None) -> int:
+    def add(
+        self,
+        username: str,
+        role: Role = Role.ADVISER,
+        name: str | None = None,
+        *,
+        enrol: bool = True,
+    ) -> int:
+        """Create the account; with ``enrol``, set up its second factor an hour ago."""
         with self.database.session_scope() as db:
             adviser, _ = set_account(
                 db,
@@ -123,12 +141,30 @@ class Accounts:
                 passwords=self.passwords,
             )
             self.ids[username] = adviser.id
+            if enrol:
+                box = second_factor.SecretBox(self.settings.secrets.require("contact_key"))
+                secret = second_factor.pending_secret(db, adviser, box)
+                earlier = self.clock.now - timedelta(hours=1)
+                done = second_factor.confirm(
+                    db,
+                    adviser,
+                    pyotp.TOTP(secret).at(earlier),
+                    box=box,
+                    passwords=self.passwords,
+                    console=self.settings.console,
+                    now=earlier,
+                )
+                assert done.ok, done.reason
+                self.secrets[username] = secret
+                self.recovery_codes[username] = done.recovery_codes
             return adviser.id
 
 
 @pytest.fixture
-def accounts(database: Database, passwords: Passwords) -> Accounts:
-    found = Accounts(database, passwords)
+def accounts(
+    database: Database, passwords: Passwords, settings: Settings, clock: Clock
+) -> Accounts:
+    found = Accounts(database, passwords, settings, clock)
     found.add("anna", name="Anna")
     found.add("bram", name="Bram")
     found.add("chris", Role.COORDINATOR, name="Chris")
@@ -150,12 +186,60 @@ class Browser:
     def token(self, path: str = "/login") -> str:
         return csrf_of(self.client.get(path).get_data(as_text=True))
 
-    def login(self, username: str, password: str = PASSWORD) -> Any:
-        token = self.token("/login")
+    def password(
+        self, username: str, password: str = PASSWORD, *, next: str | None = None, address: str = ""
+    ) -> Any:
+        """The first step of a login: the password (a 303 to the code step when right)."""
+        data = {"username": username, "password": password, "csrf_token": self.token("/login")}
+        if next is not None:
+            data["next"] = next
+        return self.client.post("/login", data=data, environ_base=self._from(address))
+
+    def login(
+        self, username: str, password: str = PASSWORD, *, next: str | None = None, address: str = ""
+    ) -> Any:
+        """Log in: the password, then (when the console asks for it) the app's code.
+
+        Returns the answer of the last step taken: the code step's when the password
+        was right and the account has a second factor, else the password step's.
+        """
+        answer = self.password(username, password, next=next, address=address)
+        if answer.status_code != 303 or answer.headers["Location"] != "/login/code":
+            return answer
+        return self.code(self.current_code(username), address=address)
+
+    def code(self, code: str, *, address: str = "") -> Any:
+        """The second step of a login: a code (of the app, or a recovery code)."""
         return self.client.post(
-            "/login",
-            data={"username": username, "password": password, "csrf_token": token},
+            "/login/code",
+            data={"code": code, "csrf_token": self.token("/login/code")},
+            environ_base=self._from(address),
         )
+
+    def current_code(self, username: str) -> str:
+        """The code the adviser's app shows now (the console's clock); a fresh one.
+
+        The app holds the secret; here it is read from the case log. A code whose time
+        step was used already is never accepted again, so like an adviser who logs in
+        twice within 30 seconds, the helper waits for the next code (it moves the
+        test clock on).
+        """
+        console: ConsoleState = self.client.application.extensions[EXTENSION]
+        with console.database.session_scope() as db:
+            adviser = find_adviser(db, username)
+            assert adviser is not None and adviser.totp_secret is not None
+            secret, last = console.box.open(adviser.totp_secret), adviser.totp_last_step
+        totp = pyotp.TOTP(secret)
+        step = totp.timecode(console.clock())
+        if last is not None and step <= last:
+            clock = console.clock
+            assert isinstance(clock, Clock), "a test clock is needed to wait for a new code"
+            clock.advance(seconds=(last - step + 1) * totp.interval)
+        return totp.at(console.clock())
+
+    @staticmethod
+    def _from(address: str) -> dict[str, str]:
+        return {"REMOTE_ADDR": address} if address else {}
 
     def post(self, path: str, data: dict[str, str] | None = None, page: str = "/") -> Any:
         token = self.token(page)

@@ -114,6 +114,8 @@ def test_the_console_process_scrubs_its_log(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     served: list[Any] = []
+    # main() names its process (bot.settings.declare_process); undone after the test
+    monkeypatch.setenv("ADVIESLIJN_PROCESS", "console")
     monkeypatch.setattr(console_main, "get_settings", lambda: token_settings)
     monkeypatch.setattr(console_main, "warm_up", lambda: None)
     monkeypatch.setattr(console_main, "serve", lambda app, **options: served.append(app))

@@ -265,6 +265,8 @@ def production(
         "CONSOLE_COOKIE_SECURE": "false",
     }
     base = tmp_path_factory.mktemp("leak-production")
+    # production keeps the contact key outside the data directory (README "Secrets")
+    env["CONTACT_KEY_FILE"] = str(base / "keys" / "contact_key")
     try:
         with running_stack(
             var_dir=base / "var",

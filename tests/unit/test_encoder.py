@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -14,7 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import encoder as encoder_module
-from bot.encoder import EncoderUnavailableError, cpu_flags, get_encoder
+from bot.encoder import CachedEncoder, EncoderUnavailableError, cpu_flags, get_encoder
 from components.sentence_encoder import SentenceEncoderFeaturizer
 
 
@@ -50,6 +52,48 @@ def test_the_cache_returns_the_same_vector_without_embedding_again() -> None:
         inner.encode = original  # type: ignore[method-assign]
     assert calls == [["een nieuwe tekst"]]
     assert np.array_equal(again[0], first)
+
+
+class _CountingEncoder:
+    """A stand-in model: a text's vector is made of its length, and calls are counted."""
+
+    name = "counting"
+    dim = 2
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.calls.append(list(texts))
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_the_cache_holds_no_original_text() -> None:
+    """Issue 11, item 12: the cache is keyed by a keyed hash and holds only vectors."""
+    inner = _CountingEncoder()
+    encoder = CachedEncoder(inner, size=3)
+    texts = ["Mijn leerling Mohammed (15) praat over de jihad", "Fatima zit op het Lyceum"]
+    first = encoder.encode(texts)
+    again = encoder.encode([texts[1], texts[0], texts[1]])
+    assert inner.calls == [texts]  # the same hits as before: embedded once
+    assert np.array_equal(again[0], first[1]) and np.array_equal(again[1], first[0])
+    cache = encoder._cache
+    assert len(cache) == 2
+    for key, value in cache.items():
+        assert isinstance(key, bytes) and len(key) == 32
+        assert isinstance(value, np.ndarray)
+        for text in texts:
+            assert key != text.encode() and text.encode() not in key
+            assert text.encode() not in value.tobytes()
+    # the key is a keyed hash: another process (another key) gives other keys
+    assert set(CachedEncoder(_CountingEncoder())._fingerprint(t) for t in texts).isdisjoint(cache)
+    # bounded as before: the least recently used text goes first
+    encoder.encode(["een", "twee"])
+    assert len(cache) == 3
+    encoder.encode([texts[1]])
+    assert inner.calls[-1] == ["een", "twee"]  # texts[1] was still there...
+    encoder.encode([texts[0]])
+    assert inner.calls[-1] == [texts[0]]  # ...texts[0] had been evicted
 
 
 def test_cpu_without_avx2_gets_a_clear_error(tmp_path: Path) -> None:
