@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install model web chromium run test validate lint audit unit integration browser eval eval-sealed cv calibrate benchmark fuzz purge clean telegram-webhook adviser
+.PHONY: install model web chromium run test validate lint audit unit integration browser eval eval-sealed cv calibrate benchmark compare fuzz purge clean telegram-webhook adviser check-links
 
 $(VENV)/.installed: requirements.txt requirements-encoder.txt constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh
@@ -49,6 +49,11 @@ lint: install
 test: model web chromium validate lint audit
 	$(PY) -m pytest
 
+# Every link of the catalogue and the content registry, online (README "Keeping content
+# current"); says plainly when there is no network instead of failing.
+check-links: install
+	$(PY) -m scripts.check_links
+
 # Dependency audit of the lock files (see README "Dependency audit"); PIP_AUDIT may name
 # a pip-audit executable installed in its own venv.
 PIP_AUDIT ?=
@@ -85,6 +90,13 @@ calibrate: model
 
 benchmark: model
 	$(PY) -m scripts.benchmark
+
+# REST speed and memory of this tree beside earlier revisions, in one run (each revision
+# is checked out into a temporary worktree and trained there):
+#   make compare BASELINE="80d36b1 888f402"
+BASELINE ?= 80d36b1
+compare: model web
+	$(PY) -m scripts.compare $(foreach rev,$(BASELINE),--baseline $(rev))
 
 # Fuzz the public endpoints, 10,000 generated inputs each (README "Fuzzing"); FUZZ_ARGS
 # for options, e.g. make fuzz FUZZ_ARGS="--examples 500 --targets rest,login"
