@@ -8,8 +8,10 @@ a bad entry raises :class:`CatalogueError` naming the file and the entry.
 Every resource has a ``status``: ``current`` (it can be read, asked for or booked
 today) or ``historical`` (an archive entry, such as a Platform JEP product of
 2018-2021). A historical entry needs its ``years``, and its title must say
-"archief" and name those years, so wherever it is shown it reads as archive; it is
-never among the resources the bot recommends (:attr:`Catalogue.current`).
+"archief" and name those years, so wherever it is shown it reads as archive. An
+archive entry one could only book or join (a workshop, training, network or service
+of the time) is never recommended; archive reading (a JEPzine, publication or podcast)
+may be, under its archive title (:attr:`Catalogue.recommendable`).
 Edits take effect without retraining the model: :class:`CatalogueStore` reloads
 the files when they change on disk.
 """
@@ -43,6 +45,9 @@ HISTORICAL = "historical"
 STATUSES = frozenset({CURRENT, HISTORICAL})
 # The word every historical entry's title carries, so it is never shown as an offer.
 ARCHIVE_WORD = "archief"
+# Kinds that stay worth reading after their time; the others are offers one books
+# or joins, which an archive entry no longer is.
+READING_KINDS = frozenset({"jepzine", "publication", "podcast"})
 
 
 class CatalogueError(ValueError):
@@ -69,6 +74,11 @@ class Resource:
     def is_current(self) -> bool:
         """Whether the resource can be read, asked for or booked today."""
         return self.status == CURRENT
+
+    @property
+    def is_recommendable(self) -> bool:
+        """Whether the bot may point to it: current, or archive reading under its archive title."""
+        return self.is_current or self.kind in READING_KINDS
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,11 @@ class Catalogue:
     def current(self) -> tuple[Resource, ...]:
         """The resources that may be recommended: current ones, in catalogue order."""
         return tuple(r for r in self.resources if r.is_current)
+
+    @property
+    def recommendable(self) -> tuple[Resource, ...]:
+        """The resources the bot may point to, in catalogue order (see the module doc)."""
+        return tuple(r for r in self.resources if r.is_recommendable)
 
 
 def _str_list(value: Any, where: str, name: str, allowed: frozenset[str] | None) -> tuple[str, ...]:

@@ -11,9 +11,11 @@ still find the right entry:
   each resource's title, summary and keywords, so that "a meeting for aldermen" finds
   an offer for bestuurders without sharing a word with it.
 
-Only current resources are ranked (:attr:`bot.catalogue.Catalogue.current`): an
-archive entry (``status: historical``, such as a Platform JEP workshop of 2018-2021)
-is never recommended as something one can read or book today.
+Only resources the bot may point to are ranked
+(:attr:`bot.catalogue.Catalogue.recommendable`): an archive workshop, training, network
+or service (``status: historical``, such as a Platform JEP workshop of 2018-2021) is
+never recommended, as nobody can book or join it today; archive reading (a JEPzine of
+2018) may be, and is shown under its title, which says "archief" and its years.
 """
 
 from __future__ import annotations
@@ -107,8 +109,8 @@ class Router:
 
     def __init__(self, catalogue: Catalogue, encoder: CachedEncoder | None = None) -> None:
         self.catalogue = catalogue
-        # Archive entries are never recommended, so they are not indexed either.
-        self.resources = catalogue.current
+        # Archive offers are never recommended, so they are not indexed either.
+        self.resources = catalogue.recommendable
         self._bm25 = BM25Okapi([_document(r) for r in self.resources]) if self.resources else None
         self._encoder = encoder
         self._vectors = (

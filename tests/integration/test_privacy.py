@@ -129,7 +129,7 @@ def test_only_redacted_events_are_stored_and_none_is_lost(stack: Stack) -> None:
 def test_the_bot_still_answers_on_the_original_text(stack: Stack) -> None:
     # the classifier sees what was typed: a named pupil is still about travel to Syria
     reply = stack.webhook(sender(), MESSAGES[1])
-    assert "conflictgebied" in texts(reply)
+    assert "strijdgebied" in texts(reply)
 
 
 # -- deletion --------------------------------------------------------------------------

@@ -16,7 +16,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from bot.catalogue import HISTORICAL, Catalogue, CatalogueError, CatalogueStore, load_catalogue
+from bot.catalogue import (
+    HISTORICAL,
+    READING_KINDS,
+    Catalogue,
+    CatalogueError,
+    CatalogueStore,
+    load_catalogue,
+)
 from bot.routing import Recommender, Router
 from scripts.check_links import Link, Result, collect_links, report, run
 
@@ -191,9 +198,12 @@ def test_platform_jep_is_never_a_current_provider(catalogue: Catalogue) -> None:
             assert history, resource.id
 
 
-def test_a_historical_entry_is_never_recommended(catalogue: Catalogue) -> None:
+def test_an_archive_offer_is_never_recommended(catalogue: Catalogue) -> None:
     router = Router(catalogue)
-    historical = {r.id for r in catalogue.resources if r.status == HISTORICAL}
+    offers = {
+        r.id for r in catalogue.resources if r.status == HISTORICAL and r.kind not in READING_KINDS
+    }
+    assert offers
     questions: list[tuple[str | None, str]] = [
         (name, topic.label) for name, topic in catalogue.topics.items()
     ]
@@ -202,14 +212,27 @@ def test_a_historical_entry_is_never_recommended(catalogue: Catalogue) -> None:
     for intent, text in questions:
         for limit in (3, 10):
             ranked = router.rank(intent=intent, text=text, limit=limit)
-            assert not historical & {rec.resource.id for rec in ranked}, (intent, text)
+            assert not offers & {rec.resource.id for rec in ranked}, (intent, text)
+
+
+def test_archive_reading_is_recommended_only_under_its_archive_title(
+    catalogue: Catalogue,
+) -> None:
+    router = Router(catalogue)
+    reading = [r for r in catalogue.resources if r.status == HISTORICAL and r.kind in READING_KINDS]
+    assert reading
+    for resource in reading:
+        ranked = router.rank(intent=None, text=resource.title, limit=10)
+        shown = {rec.resource.id: rec.resource for rec in ranked}
+        assert resource.id in shown, resource.id
+        assert "archief" in shown[resource.id].title and resource.years in shown[resource.id].title
 
 
 def test_a_historical_entry_that_matches_best_is_still_left_out(tmp_path: Path) -> None:
     routing = yaml.safe_load((ROOT / "catalogue" / "routing.yml").read_text(encoding="utf-8"))
     routing.pop("unsure_resource")
     (tmp_path / "routing.yml").write_text(yaml.safe_dump(routing), encoding="utf-8")
-    base = {**GOOD, "kind": "workshop", "themes": ["training"]}
+    base = {**GOOD, "kind": "workshop", "themes": ["training"]}  # an offer, not reading
     old = {"id": "oud", "status": "historical", "years": "2019", "url": "https://example.org/o"}
     resources = [
         {**base, **old, "title": "Zebrapadworkshop (archief, 2019)", "summary": "Zebrapad."},
