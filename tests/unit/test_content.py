@@ -415,6 +415,10 @@ def test_the_answers_hold_the_corrected_facts(domain: dict[str, Any]) -> None:
     online = texts["utter_answer_online"]
     for fact in ("grooming", "sextortion", "nooit door", "Helpwanted", "politie"):
         assert fact in online, fact
+    # Sextortion: help the young person; a professional never copies nude images of a minor.
+    for advice in ("Help de", "stuur niets meer", "als bewijs", "geen foto, screenshot of kopie"):
+        assert advice in online, advice
+    assert "bewaar de berichten" not in online.lower()
     right = texts["utter_answer_right_wing"]
     assert "14 jaar" in right and "games" in right
     conspiracy = texts["utter_answer_conspiracy"]
