@@ -29,7 +29,15 @@ STATUSES = {"current", "historical"}
 # The one definition of extremism (AIVD/NCTV), word for word in every answer that says
 # what extremism is or when activism becomes extremism.
 DEFINITION = "die de democratische rechtsorde ondermijnen, met of zonder geweld"
-ATTENTION_OFFICER_ALTERNATIVE = "over veiligheid en de Meldcode gaat"
+# One term, one short explanation, in every answer that uses the term.
+LEGAL_ORDER = "democratische rechtsorde"
+LEGAL_ORDER_EXPLAINED = "onze democratie en de regels van de rechtsstaat"
+# The aandachtsfunctionaris and the Meldcode are explained where an answer first names them;
+# the old 16-20-word stock phrase may not come back in every answer.
+ATTENTION_OFFICER_EXPLAINED = ("vaste collega voor zorgen over radicalisering", "vaste aanspreekpunt")
+ATTENTION_OFFICER_ALTERNATIVES = ("leidinggevende", "over veiligheid gaat", "Niet elke organisatie")
+MELDCODE_EXPLAINED = ("stappenplan", "huiselijk geweld en kindermishandeling")
+STOCK_PHRASE = "de collega die bij jullie over veiligheid en de Meldcode gaat"
 MAX_WORDS = 120
 MAX_SENTENCE_WORDS = 25
 ENGLISH_JARGON = ("push", "pull", "toolkit", "evidence", "based", "checklist", "casemanager")
@@ -347,7 +355,7 @@ def test_answers_open_in_different_ways(domain: dict[str, Any]) -> None:
 def test_jargon_is_explained_where_it_is_used(domain: dict[str, Any]) -> None:
     explained = {
         "AVG": "privacywet",
-        "FG": "privacyfunctionaris",
+        "FG": "functionaris gegevensbescherming",
         "OOV": "openbare orde en veiligheid",
         "casusoverleg": "overleg",
         "BSO": "buitenschoolse opvang",
@@ -374,10 +382,46 @@ def test_one_definition_of_extremism_everywhere(domain: dict[str, Any]) -> None:
     assert found >= 4
 
 
-def test_the_attention_officer_always_comes_with_the_alternative(domain: dict[str, Any]) -> None:
+def test_one_term_for_the_legal_order_with_one_explanation(domain: dict[str, Any]) -> None:
+    for name, text in _answers(domain).items():
+        assert "democratische rechtsstaat" not in text, name
+        if LEGAL_ORDER in text:
+            assert LEGAL_ORDER_EXPLAINED in text, name
+
+
+def test_the_attention_officer_is_explained_and_has_an_alternative(
+    domain: dict[str, Any],
+) -> None:
     for name, text in _texts(domain).items():
-        if "aandachtsfunctionaris" in text:
-            assert ATTENTION_OFFICER_ALTERNATIVE in text or "Meldcode" in text, name
+        flat = " ".join(text.split())
+        first = flat.find("aandachtsfunctionaris")
+        if first < 0:
+            continue
+        # explained in the same or the next sentence as its first mention
+        near = flat[max(0, first - 80) : first + 120]
+        assert any(e in near for e in ATTENTION_OFFICER_EXPLAINED), name
+        # not every organisation has one
+        assert any(a in flat for a in ATTENTION_OFFICER_ALTERNATIVES), name
+
+
+def test_the_meldcode_is_explained_where_it_is_named(domain: dict[str, Any]) -> None:
+    for name, text in _answers(domain).items():
+        flat = " ".join(text.split())
+        first = flat.find("Meldcode")
+        if first < 0:
+            continue
+        near = flat[first : first + 120]
+        assert any(e in near for e in MELDCODE_EXPLAINED), name
+
+
+def test_the_stock_phrase_is_gone(domain: dict[str, Any], catalogue: Catalogue) -> None:
+    texts = list(_texts(domain).values()) + [r.summary for r in catalogue.resources]
+    assert sum(STOCK_PHRASE in " ".join(t.split()) for t in texts) == 0
+
+
+def test_slechts_not_maar_for_a_small_part(domain: dict[str, Any]) -> None:
+    for name, text in _answers(domain).items():
+        assert not re.search(r"\bMaar een klein", text), name
 
 
 def test_harmful_advice_is_gone(domain: dict[str, Any], catalogue: Catalogue) -> None:
@@ -399,16 +443,21 @@ def test_harmful_advice_is_gone(domain: dict[str, Any], catalogue: Catalogue) ->
 
 def test_the_answers_hold_the_corrected_facts(domain: dict[str, Any]) -> None:
     texts = _texts(domain)
-    sharing = texts["utter_answer_information_sharing"]
+    sharing = " ".join(texts["utter_answer_information_sharing"].split())
     for fact in (
-        "geen juridisch advies",
-        "geen wettelijk beroepsgeheim",
-        "meldrecht",
+        "algemene informatie, geen juridisch advies",
         "conflict van plichten",
+        "proportionaliteit",
+        "subsidiariteit",
         "direct gevaar",
-        "privacyfunctionaris",
+        "functionaris gegevensbescherming (FG)",
+        "Meldcode",
     ):
         assert fact in sharing, fact
+    # Review 2026-12-06: no claims per profession that domain-facts.md does not carry, and
+    # direct danger is an example of a conflict of duties, not a ground of its own.
+    for unsourced in ("geen wettelijk beroepsgeheim", "sportcoach", "uitzonderingen: direct gevaar"):
+        assert unsourced not in sharing, unsourced
     reporting = texts["utter_answer_reporting"]
     for fact in ("valt niet onder de Meldcode", "afwegingskader", "0800-2000", "0900-8844"):
         assert fact in reporting, fact
@@ -419,10 +468,21 @@ def test_the_answers_hold_the_corrected_facts(domain: dict[str, Any]) -> None:
     for advice in ("Help de", "stuur niets meer", "als bewijs", "geen foto, screenshot of kopie"):
         assert advice in online, advice
     assert "bewaar de berichten" not in online.lower()
-    right = texts["utter_answer_right_wing"]
+    right = " ".join(texts["utter_answer_right_wing"].split())
     assert "14 jaar" in right and "games" in right
+    assert "waarschijnlijk een paar honderd" in right  # the NCTV's own hedge
     conspiracy = texts["utter_answer_conspiracy"]
-    assert "antisemitische" in conspiracy and "omvolking" in conspiracy
+    assert "antisemitisme" in conspiracy and "omvolking" in conspiracy
+    assert "de wereld zouden besturen" not in conspiracy  # not in any source read
+    discrimination = texts["utter_answer_discrimination"]
+    assert "discriminatie.nl" in discrimination
+    assert "Elke gemeente" not in discrimination  # review 2026-12-06: no source read
+    works = " ".join(texts["utter_answer_what_works"].split())
+    assert "wie geweld gaat gebruiken" in works and "vaardigheden" in works
+    assert "Veilige Moskee" not in texts["utter_answer_publication"]
+    assert "veilige moskee" not in texts["utter_answer_publication"]
+    for name in ("utter_answer_parents", "utter_answer_exit_support", "utter_answer_travel"):
+        assert "Familiesteunpunt van het LSE" in " ".join(texts[name].split()), name
     assert not conspiracy.lower().startswith("rond de corona")
     for name in ("utter_answer_training", "utter_answer_publication"):
         assert "sinds 2023 onderdeel van de ESS" in texts[name], name
