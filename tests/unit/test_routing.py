@@ -67,10 +67,26 @@ def test_topic_and_words_find_the_right_resource(
 
 
 def test_words_alone_find_an_entry_the_classifier_could_not_name(router: Router) -> None:
-    # No intent at all (e.g. a fallback): the lexical ranking still finds the handreiking.
-    assert top_ids(router, "is er iets over de veiligheid van moskeeën")[0] == (
-        "handreiking-veilige-moskee"
+    # No intent at all (e.g. a fallback): the lexical ranking still finds the right entry.
+    assert top_ids(router, "een leerling wordt afgeperst met naaktfoto's")[0] == "helpwanted"
+
+
+def test_the_archived_mosque_handreiking_is_not_recommended(router: Router) -> None:
+    # The Handreiking Veilige Moskee (2016) is archive until someone confirms it can still
+    # be had (review 2026-12-06): its own words no longer bring it up.
+    assert "handreiking-veilige-moskee" not in top_ids(
+        router, "is er iets over de veiligheid van moskeeën"
     )
+
+
+@pytest.mark.parametrize("min_current", [2])
+def test_every_topic_still_finds_current_entries(
+    router: Router, catalogue: Catalogue, min_current: int
+) -> None:
+    for intent, topic in catalogue.topics.items():
+        ranked = router.rank(intent=intent, text=topic.label, limit=5)
+        current = [r for r in ranked if r.resource.is_current]
+        assert len(current) >= min_current, (intent, [r.resource.id for r in ranked])
 
 
 def test_archive_entries_are_never_ranked(router: Router, catalogue: Catalogue) -> None:
