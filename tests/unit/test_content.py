@@ -123,6 +123,34 @@ def test_every_entry_has_sources_a_review_date_and_a_status(registry: dict[str, 
                 assert isinstance(source["facts"], str) and source["facts"], where
 
 
+def test_reviews_are_never_the_authors_own(registry: dict[str, Any]) -> None:
+    # review.who: never the author of the text. `reviewed` is the date of an independent
+    # review, recorded in `second_review`; an unresolved finding says what is open.
+    author = registry["review"]["author"]
+    second = registry["review"]["second"]
+    assert second["by"] and second["by"] not in author and "author" not in second["by"]
+    for where, entry in _entries(registry):
+        review = entry.get("second_review")
+        assert isinstance(review, dict), (where, "no independent review recorded")
+        assert set(review) <= {"by", "date", "findings_resolved", "open"}, where
+        assert review["by"] == second["by"], where
+        assert isinstance(review["date"], dt.date), where
+        assert entry["reviewed"] == review["date"], (where, "reviewed must be the review's date")
+        assert isinstance(review["findings_resolved"], bool), where
+        if not review["findings_resolved"]:
+            assert isinstance(review.get("open"), str) and review["open"], (where, "say what")
+        else:
+            assert "open" not in review, where
+
+
+def test_every_text_that_names_112_or_113_is_in_the_registry(
+    registry: dict[str, Any], domain: dict[str, Any]
+) -> None:
+    for name, text in _texts(domain).items():
+        if re.search(r"\b11[23]\b", text):
+            assert name in registry["responses"], name
+
+
 def test_catalogue_entries_record_whether_their_link_was_checked(
     registry: dict[str, Any],
 ) -> None:
@@ -193,9 +221,9 @@ def test_products_of_2018_2021_are_archive(catalogue: Catalogue, resource_id: st
 def test_platform_jep_is_never_a_current_provider(catalogue: Catalogue) -> None:
     for resource in catalogue.current:
         if "Platform JEP" in resource.provider or "Platform JEP" in resource.title:
-            # only as history: "voorheen", "opgesteld door", "sinds 2023 onderdeel"
+            # only as history: "voorheen", "eerder", "opgesteld door", "sinds 2023 onderdeel"
             named = resource.provider + " " + resource.title
-            history = re.search(r"voorheen|opgesteld door|sinds 2023", named)
+            history = re.search(r"voorheen|eerder aangeboden|opgesteld door|sinds 2023", named)
             assert history, resource.id
 
 
