@@ -34,7 +34,10 @@ LEGAL_ORDER = "democratische rechtsorde"
 LEGAL_ORDER_EXPLAINED = "onze democratie en de regels van de rechtsstaat"
 # The aandachtsfunctionaris and the Meldcode are explained where an answer first names them;
 # the old 16-20-word stock phrase may not come back in every answer.
-ATTENTION_OFFICER_EXPLAINED = ("vaste collega voor zorgen over radicalisering", "vaste aanspreekpunt")
+ATTENTION_OFFICER_EXPLAINED = (
+    "vaste collega voor zorgen over radicalisering",
+    "vaste aanspreekpunt",
+)
 ATTENTION_OFFICER_ALTERNATIVES = ("leidinggevende", "over veiligheid gaat", "Niet elke organisatie")
 MELDCODE_EXPLAINED = ("stappenplan", "huiselijk geweld en kindermishandeling")
 STOCK_PHRASE = "de collega die bij jullie over veiligheid en de Meldcode gaat"
@@ -484,7 +487,12 @@ def test_the_answers_hold_the_corrected_facts(domain: dict[str, Any]) -> None:
         assert fact in sharing, fact
     # Review 2026-12-06: no claims per profession that domain-facts.md does not carry, and
     # direct danger is an example of a conflict of duties, not a ground of its own.
-    for unsourced in ("geen wettelijk beroepsgeheim", "sportcoach", "uitzonderingen: direct gevaar"):
+    unsourced_claims = (
+        "geen wettelijk beroepsgeheim",
+        "sportcoach",
+        "uitzonderingen: direct gevaar",
+    )
+    for unsourced in unsourced_claims:
         assert unsourced not in sharing, unsourced
     reporting = texts["utter_answer_reporting"]
     for fact in ("valt niet onder de Meldcode", "afwegingskader", "0800-2000", "0900-8844"):
