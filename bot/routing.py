@@ -47,6 +47,9 @@ OTHER_THEME_WEIGHT = 0.4
 ENTITY_THEME_WEIGHT = 1.0
 KIND_WEIGHT = 1.0
 AUDIENCE_WEIGHT = 0.15
+# Archive reading counts for less than something current that fits as well: a
+# professional should first meet what is on offer today.
+ARCHIVE_FACTOR = 0.75
 # The semantic score is how far a resource's similarity stands above the catalogue's
 # mean for this question, in standard deviations, divided by SEMANTIC_SPREAD and
 # clipped to 0..1: only resources that clearly stand out gain.
@@ -199,6 +202,8 @@ class Router:
             score += ENTITY_THEME_WEIGHT * len(entity_themes.intersection(resource.themes))
             if audiences.intersection(resource.audience):
                 score += AUDIENCE_WEIGHT
+            if not resource.is_current:
+                score *= ARCHIVE_FACTOR
             if score > 0:
                 scored.append(Recommendation(resource, round(score, 4)))
         # sorted() is stable: equal scores keep catalogue order.

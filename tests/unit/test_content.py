@@ -36,7 +36,18 @@ STATUSES = {"current", "historical"}
 # The one definition of extremism (AIVD/NCTV), word for word in every answer that says
 # what extremism is or when activism becomes extremism.
 DEFINITION = "die de democratische rechtsorde ondermijnen, met of zonder geweld"
-ATTENTION_OFFICER_ALTERNATIVE = "over veiligheid en de Meldcode gaat"
+# One term, one short explanation, in every answer that uses the term.
+LEGAL_ORDER = "democratische rechtsorde"
+LEGAL_ORDER_EXPLAINED = "onze democratie en de regels van de rechtsstaat"
+# The aandachtsfunctionaris and the Meldcode are explained where an answer first names them;
+# the old 16-20-word stock phrase may not come back in every answer.
+ATTENTION_OFFICER_EXPLAINED = (
+    "vaste collega voor zorgen over radicalisering",
+    "vaste aanspreekpunt",
+)
+ATTENTION_OFFICER_ALTERNATIVES = ("leidinggevende", "over veiligheid gaat", "Niet elke organisatie")
+MELDCODE_EXPLAINED = ("stappenplan", "huiselijk geweld en kindermishandeling")
+STOCK_PHRASE = "de collega die bij jullie over veiligheid en de Meldcode gaat"
 MAX_WORDS = 120
 MAX_SENTENCE_WORDS = 25
 ENGLISH_JARGON = ("push", "pull", "toolkit", "evidence", "based", "checklist", "casemanager")
@@ -122,6 +133,34 @@ def test_every_entry_has_sources_a_review_date_and_a_status(registry: dict[str, 
                 assert isinstance(source["facts"], str) and source["facts"], where
 
 
+def test_reviews_are_never_the_authors_own(registry: dict[str, Any]) -> None:
+    # review.who: never the author of the text. `reviewed` is the date of an independent
+    # review, recorded in `second_review`; an unresolved finding says what is open.
+    author = registry["review"]["author"]
+    second = registry["review"]["second"]
+    assert second["by"] and second["by"] not in author and "author" not in second["by"]
+    for where, entry in _entries(registry):
+        review = entry.get("second_review")
+        assert isinstance(review, dict), (where, "no independent review recorded")
+        assert set(review) <= {"by", "date", "findings_resolved", "open"}, where
+        assert review["by"] == second["by"], where
+        assert isinstance(review["date"], dt.date), where
+        assert entry["reviewed"] == review["date"], (where, "reviewed must be the review's date")
+        assert isinstance(review["findings_resolved"], bool), where
+        if not review["findings_resolved"]:
+            assert isinstance(review.get("open"), str) and review["open"], (where, "say what")
+        else:
+            assert "open" not in review, where
+
+
+def test_every_text_that_names_112_or_113_is_in_the_registry(
+    registry: dict[str, Any], domain: dict[str, Any]
+) -> None:
+    for name, text in _texts(domain).items():
+        if re.search(r"\b11[23]\b", text):
+            assert name in registry["responses"], name
+
+
 def test_catalogue_entries_record_whether_their_link_was_checked(
     registry: dict[str, Any],
 ) -> None:
@@ -192,9 +231,9 @@ def test_products_of_2018_2021_are_archive(catalogue: Catalogue, resource_id: st
 def test_platform_jep_is_never_a_current_provider(catalogue: Catalogue) -> None:
     for resource in catalogue.current:
         if "Platform JEP" in resource.provider or "Platform JEP" in resource.title:
-            # only as history: "voorheen", "opgesteld door", "sinds 2023 onderdeel"
+            # only as history: "voorheen", "eerder", "opgesteld door", "sinds 2023 onderdeel"
             named = resource.provider + " " + resource.title
-            history = re.search(r"voorheen|opgesteld door|sinds 2023", named)
+            history = re.search(r"voorheen|eerder aangeboden|opgesteld door|sinds 2023", named)
             assert history, resource.id
 
 
@@ -370,7 +409,7 @@ def test_answers_open_in_different_ways(domain: dict[str, Any]) -> None:
 def test_jargon_is_explained_where_it_is_used(domain: dict[str, Any]) -> None:
     explained = {
         "AVG": "privacywet",
-        "FG": "privacyfunctionaris",
+        "FG": "functionaris gegevensbescherming",
         "OOV": "openbare orde en veiligheid",
         "casusoverleg": "overleg",
         "BSO": "buitenschoolse opvang",
@@ -397,10 +436,46 @@ def test_one_definition_of_extremism_everywhere(domain: dict[str, Any]) -> None:
     assert found >= 4
 
 
-def test_the_attention_officer_always_comes_with_the_alternative(domain: dict[str, Any]) -> None:
+def test_one_term_for_the_legal_order_with_one_explanation(domain: dict[str, Any]) -> None:
+    for name, text in _answers(domain).items():
+        assert "democratische rechtsstaat" not in text, name
+        if LEGAL_ORDER in text:
+            assert LEGAL_ORDER_EXPLAINED in text, name
+
+
+def test_the_attention_officer_is_explained_and_has_an_alternative(
+    domain: dict[str, Any],
+) -> None:
     for name, text in _texts(domain).items():
-        if "aandachtsfunctionaris" in text:
-            assert ATTENTION_OFFICER_ALTERNATIVE in text or "Meldcode" in text, name
+        flat = " ".join(text.split())
+        first = flat.find("aandachtsfunctionaris")
+        if first < 0:
+            continue
+        # explained in the same or the next sentence as its first mention
+        near = flat[max(0, first - 80) : first + 120]
+        assert any(e in near for e in ATTENTION_OFFICER_EXPLAINED), name
+        # not every organisation has one
+        assert any(a in flat for a in ATTENTION_OFFICER_ALTERNATIVES), name
+
+
+def test_the_meldcode_is_explained_where_it_is_named(domain: dict[str, Any]) -> None:
+    for name, text in _answers(domain).items():
+        flat = " ".join(text.split())
+        first = flat.find("Meldcode")
+        if first < 0:
+            continue
+        near = flat[first : first + 120]
+        assert any(e in near for e in MELDCODE_EXPLAINED), name
+
+
+def test_the_stock_phrase_is_gone(domain: dict[str, Any], catalogue: Catalogue) -> None:
+    texts = list(_texts(domain).values()) + [r.summary for r in catalogue.resources]
+    assert sum(STOCK_PHRASE in " ".join(t.split()) for t in texts) == 0
+
+
+def test_slechts_not_maar_for_a_small_part(domain: dict[str, Any]) -> None:
+    for name, text in _answers(domain).items():
+        assert not re.search(r"\bMaar een klein", text), name
 
 
 def test_harmful_advice_is_gone(domain: dict[str, Any], catalogue: Catalogue) -> None:
@@ -422,26 +497,51 @@ def test_harmful_advice_is_gone(domain: dict[str, Any], catalogue: Catalogue) ->
 
 def test_the_answers_hold_the_corrected_facts(domain: dict[str, Any]) -> None:
     texts = _texts(domain)
-    sharing = texts["utter_answer_information_sharing"]
+    sharing = " ".join(texts["utter_answer_information_sharing"].split())
     for fact in (
-        "geen juridisch advies",
-        "geen wettelijk beroepsgeheim",
-        "meldrecht",
+        "algemene informatie, geen juridisch advies",
         "conflict van plichten",
+        "proportionaliteit",
+        "subsidiariteit",
         "direct gevaar",
-        "privacyfunctionaris",
+        "functionaris gegevensbescherming (FG)",
+        "Meldcode",
     ):
         assert fact in sharing, fact
+    # Review 2026-12-06: no claims per profession that domain-facts.md does not carry, and
+    # direct danger is an example of a conflict of duties, not a ground of its own.
+    unsourced_claims = (
+        "geen wettelijk beroepsgeheim",
+        "sportcoach",
+        "uitzonderingen: direct gevaar",
+    )
+    for unsourced in unsourced_claims:
+        assert unsourced not in sharing, unsourced
     reporting = texts["utter_answer_reporting"]
     for fact in ("valt niet onder de Meldcode", "afwegingskader", "0800-2000", "0900-8844"):
         assert fact in reporting, fact
     online = texts["utter_answer_online"]
     for fact in ("grooming", "sextortion", "nooit door", "Helpwanted", "politie"):
         assert fact in online, fact
-    right = texts["utter_answer_right_wing"]
+    # Sextortion: help the young person; a professional never copies nude images of a minor.
+    for advice in ("Help de", "stuur niets meer", "als bewijs", "geen foto, screenshot of kopie"):
+        assert advice in online, advice
+    assert "bewaar de berichten" not in online.lower()
+    right = " ".join(texts["utter_answer_right_wing"].split())
     assert "14 jaar" in right and "games" in right
+    assert "waarschijnlijk een paar honderd" in right  # the NCTV's own hedge
     conspiracy = texts["utter_answer_conspiracy"]
-    assert "antisemitische" in conspiracy and "omvolking" in conspiracy
+    assert "antisemitisme" in conspiracy and "omvolking" in conspiracy
+    assert "de wereld zouden besturen" not in conspiracy  # not in any source read
+    discrimination = texts["utter_answer_discrimination"]
+    assert "discriminatie.nl" in discrimination
+    assert "Elke gemeente" not in discrimination  # review 2026-12-06: no source read
+    works = " ".join(texts["utter_answer_what_works"].split())
+    assert "wie geweld gaat gebruiken" in works and "vaardigheden" in works
+    assert "Veilige Moskee" not in texts["utter_answer_publication"]
+    assert "veilige moskee" not in texts["utter_answer_publication"]
+    for name in ("utter_answer_parents", "utter_answer_exit_support", "utter_answer_travel"):
+        assert "Familiesteunpunt van het LSE" in " ".join(texts[name].split()), name
     assert not conspiracy.lower().startswith("rond de corona")
     for name in ("utter_answer_training", "utter_answer_publication"):
         assert "sinds 2023 onderdeel van de ESS" in texts[name], name
