@@ -295,7 +295,11 @@ class DangerDetector:
             return Assessment(Level.ACUTE, ruled.reason or categories[best], False, score)
         if window_score >= t.window_acute:
             return Assessment(Level.ACUTE, window_category, False, window_score)
-        if ruled.acute or whole >= t.possible or window_score >= t.possible:
+        # Signs of self-harm (the words, or closeness to thoughts of suicide) lower the
+        # bar of the "possibly acute" line to the rule floor: an overdose or a cut told
+        # in plain words must not stay silent because it reads calm otherwise.
+        possible = t.rule_floor if self_harm else t.possible
+        if ruled.acute or whole >= possible or window_score >= t.possible:
             reason = ruled.reason or categories[best]
             return Assessment(Level.POSSIBLE, reason, is_suicidal, score, self_harm)
         return Assessment(Level.CALM, None, is_suicidal, score, self_harm)

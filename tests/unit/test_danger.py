@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from bot.danger import (
@@ -164,3 +166,23 @@ def test_a_bad_self_harm_word_list_gives_a_clear_error(tmp_path: Path) -> None:
     bad.write_text("terms: []\n", encoding="utf-8")
     with pytest.raises(ValueError, match="version"):
         read_self_harm_terms(bad)
+
+
+@pytest.mark.parametrize(("suicidal", "level"), [(0.30, Level.POSSIBLE), (0.05, Level.CALM)])
+def test_signs_of_self_harm_lower_the_bar_of_the_possibly_acute_line(
+    detector: DangerDetector, monkeypatch: pytest.MonkeyPatch, suicidal: float, level: Level
+) -> None:
+    # Just above the rule floor, just below the "possible" threshold: only with signs of
+    # self-harm (here closeness to thoughts of suicide) does the 112 line come.
+    t = detector.thresholds
+    score = (t.rule_floor + t.possible) / 2
+    assert t.rule_floor < score < t.possible and suicidal < t.suicidal
+
+    def scores(
+        texts: list[str],
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], list[str]]:
+        n = len(texts)
+        return np.full(n, score), np.full(n, suicidal), ["acute:overdose"] * n
+
+    monkeypatch.setattr(detector, "_scores", scores)
+    assert detector.assess("ze ligt stil in de hoek van het lokaal").level is level
