@@ -20,6 +20,9 @@ NOT_AN_ANSWER = frozenset({"stop", "deny", "acute_danger"})
 # The intake's slots; cleared when an escalation ends so the next one starts afresh.
 INTAKE_SLOTS = ("intake_profile", "urgency", "help_mode")
 START_ACTION = "action_start_handoff"
+# The questions about the professional's own situation (bot/casework.py).
+CASE_FORM = "case_form"
+CASE_SLOTS = ("case_age", "case_setting", "case_history", "case_since", "case_tried")
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -56,17 +59,20 @@ def contact_variables(settings: Settings) -> dict[str, Any]:
     return {"phone": contact.phone, "email": contact.email, "hours": contact.hours}
 
 
-def offer_human(dispatcher: CollectingDispatcher, *, urgent: bool = False) -> list[EventType]:
+def offer_human(
+    dispatcher: CollectingDispatcher, *, urgent: bool = False, response: str = "utter_offer_human"
+) -> list[EventType]:
     """Offer a human adviser (response with buttons) and remember the offer.
 
     After acute danger the offer follows the 112 message and remembers the urgency, so
-    that a yes opens the case as acute; the intake is never started unasked.
+    that a yes opens the case as acute; the intake is never started unasked. An offer
+    of the case questions still open is withdrawn, so that a yes means the adviser.
     """
     dispatcher.utter_message(
-        response="utter_offer_human_urgent" if urgent else "utter_offer_human",
+        response="utter_offer_human_urgent" if urgent else response,
         json_message=handoff_payload(HandoffStage.OFFERED),
     )
-    events: list[EventType] = [SlotSet("human_offered", True)]
+    events: list[EventType] = [SlotSet("human_offered", True), SlotSet("case_offered", False)]
     if urgent:
         events.append(SlotSet("urgency", Urgency.ACUTE.value))
     return events
@@ -75,6 +81,22 @@ def offer_human(dispatcher: CollectingDispatcher, *, urgent: bool = False) -> li
 def clear_intake() -> list[EventType]:
     """Events that empty the intake's slots."""
     return [SlotSet(slot, None) for slot in INTAKE_SLOTS]
+
+
+def clear_case() -> list[EventType]:
+    """Events that empty the case questions' slots."""
+    return [SlotSet(slot, None) for slot in CASE_SLOTS]
+
+
+def responses_so_far(tracker: Tracker) -> list[str]:
+    """Return the names of the domain responses the bot sent in this conversation."""
+    names: list[str] = []
+    for event in tracker.events:
+        metadata = event.get("metadata") if event.get("event") == "bot" else None
+        name = metadata.get("utter_action") if isinstance(metadata, dict) else None
+        if isinstance(name, str):
+            names.append(name)
+    return names
 
 
 @dataclass

@@ -63,7 +63,8 @@ def test_recommend_sends_resources_payload_and_plain_text(domain: dict[str, Any]
         tracker("leerling tekent hakenkruizen in zijn schrift, wat nu?", "ask_right_wing"),
         domain,
     )
-    assert len(messages) == 1
+    # a concrete situation: the questions about it are offered after the resources
+    assert [m["response"] for m in messages] == ["utter_resources_intro", "utter_case_offer"]
     message = messages[0]
     assert message["response"] == "utter_resources_intro"
     items = message["custom"]["items"]
@@ -81,7 +82,7 @@ def test_recommend_sends_resources_payload_and_plain_text(domain: dict[str, Any]
 def test_recommend_sends_nothing_when_nothing_fits(domain: dict[str, Any]) -> None:
     messages, events = run(ActionRecommendResources(), tracker("", None), domain)
     assert messages == []
-    assert events == [SlotSet("clarify_count", 0.0)]
+    assert events == [SlotSet("clarify_count", 0.0), SlotSet("case_offered", False)]
 
 
 def test_first_clarify_offers_the_two_likeliest_topics(domain: dict[str, Any]) -> None:
@@ -114,7 +115,8 @@ def test_second_clarify_offers_a_human(domain: dict[str, Any]) -> None:
 def test_offer_human_remembers_the_offer(domain: dict[str, Any]) -> None:
     messages, events = run(ActionOfferHuman(), tracker("je helpt me niet", "complain_bot"), domain)
     assert messages[0]["custom"] == {"type": "handoff", "stage": "offered"}
-    assert events == [SlotSet("human_offered", True)]
+    # an open offer of the case questions is withdrawn: a yes now means the adviser
+    assert events == [SlotSet("human_offered", True), SlotSet("case_offered", False)]
 
 
 def test_decline_and_contact(domain: dict[str, Any]) -> None:
@@ -252,7 +254,11 @@ def test_after_acute_danger_the_adviser_is_offered_and_a_yes_opens_an_acute_case
         ActionOfferHuman(), tracker("hij heeft een mes", "acute_danger", sender="conv-1"), domain
     )
     assert [m["response"] for m in messages] == ["utter_offer_human_urgent"]
-    assert events == [SlotSet("human_offered", True), SlotSet("urgency", "acuut")]
+    assert events == [
+        SlotSet("human_offered", True),
+        SlotSet("case_offered", False),
+        SlotSet("urgency", "acuut"),
+    ]
     _, events = run(
         ActionStartHandoff(),
         tracker(

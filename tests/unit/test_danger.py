@@ -108,6 +108,36 @@ def test_danger_spread_over_three_messages_is_acute_on_the_last(detector: Danger
     assert detector.assess(turns[2], previous=turns[:2]).level is Level.ACUTE
 
 
+# Issue 12: honour-related violence and threats against the professional have their own
+# answers now, and their training examples count as calm; danger now must still be acute.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ze belt me net in paniek: haar broers staan voor de deur en dreigen haar te vermoorden",
+        "haar oom staat nu met een mes bij het schoolhek, hij zegt dat hij de eer komt herstellen",
+        "een leerling staat op dit moment voor mijn huis en dreigt me neer te steken",
+    ],
+)
+def test_honour_violence_or_a_threat_happening_now_is_acute(
+    detector: DangerDetector, text: str
+) -> None:
+    assert detector.assess(text).level is Level.ACUTE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wat is eergerelateerd geweld en hoe herken ik het bij een leerling?",
+        "Een vader dreigde vorige maand na een oudergesprek, kan ik daar nog aangifte van doen?",
+        "Valt radicalisering onder de meldcode?",
+    ],
+)
+def test_questions_about_honour_violence_or_past_threats_get_no_full_alarm(
+    detector: DangerDetector, text: str
+) -> None:
+    assert detector.assess(text).level is not Level.ACUTE
+
+
 @pytest.mark.parametrize(
     "text",
     [

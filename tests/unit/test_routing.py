@@ -213,3 +213,37 @@ def test_archive_reading_ranks_below_the_same_text_when_current(catalogue: Catal
     ranked = router.rank(intent="ask_signals", text=current.title, limit=2)
     assert [r.resource.id for r in ranked] == ["nji", "nji-archief"]
     assert ranked[1].score < ranked[0].score
+
+
+# Issue 12, item 3: the new topics have catalogue routes (words of the professional's own
+# making, not evaluation items).
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        (
+            "moet ik bij deze zorgen de meldcode volgen?",
+            "ask_meldcode",
+            {"meldcode", "veilig-thuis"},
+        ),
+        ("ik vrees dat ze wordt uitgehuwelijkt", "ask_honour_violence", {"veilig-thuis"}),
+        ("een ouder heeft me bedreigd na het gesprek", "ask_threatened", {"politie"}),
+        ("meisjes in extreme groepen", "ask_girls", {"lse", "nji", "helpwanted"}),
+        ("leerling met autisme en extreme filmpjes", "ask_lvb_autism", {"lse", "nji"}),
+        ("kind op de bso herhaalt wat vader zegt", "ask_young_children", {"veilig-thuis", "nji"}),
+        ("kind terug uit een kamp in syrië", "ask_returnees", {"familiesteunpunt", "lse"}),
+        (
+            "mag een leerling dit zeggen in de klas",
+            "ask_free_speech",
+            {"ssv", "discriminatie-melden"},
+        ),
+        (
+            "waar meld ik discriminatie van een leerling",
+            "ask_discrimination",
+            {"discriminatie-melden"},
+        ),
+    ],
+)
+def test_the_new_topics_route_to_their_resources(
+    router: Router, text: str, intent: str, expected: set[str]
+) -> None:
+    assert expected & set(top_ids(router, text, intent))
