@@ -7,6 +7,7 @@ import sys
 from waitress import serve
 
 from bot.console.app import create_app
+from bot.console.proxy import waitress_proxy_options
 from bot.console.texts import LabelsError
 from bot.logsafe import configure as configure_logging
 from bot.logsafe import install as install_log_scrubber
@@ -30,6 +31,9 @@ def main() -> int:
     # not during an adviser's first reply.
     warm_up()
     server = settings.server
+    proxy_options, warning = waitress_proxy_options(server.trusted_proxies)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
     print(f"Adviser console on http://{server.host}:{server.console_port}/", flush=True)
     serve(
         app,
@@ -38,7 +42,7 @@ def main() -> int:
         threads=8,
         ident="advieslijn-console",
         max_request_body_size=settings.limits.max_body_bytes,
-        clear_untrusted_proxy_headers=True,
+        **proxy_options,
     )
     return 0
 
