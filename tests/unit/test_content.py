@@ -112,10 +112,19 @@ def _entries(registry: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
+def _pending(entry: dict[str, Any]) -> bool:
+    review = entry.get("second_review")
+    return isinstance(review, dict) and "pending" in review
+
+
 def test_every_entry_has_sources_a_review_date_and_a_status(registry: dict[str, Any]) -> None:
     for where, entry in _entries(registry):
-        assert isinstance(entry.get("reviewed"), dt.date), where
-        assert entry["reviewed"] <= dt.date(2030, 1, 1), where
+        if _pending(entry):
+            # not reviewed yet, so no review date: the author's own date never counts
+            assert "reviewed" not in entry, (where, "a pending entry has no review date")
+        else:
+            assert isinstance(entry.get("reviewed"), dt.date), where
+            assert entry["reviewed"] <= dt.date(2030, 1, 1), where
         assert entry.get("status") in STATUSES, where
         sources = entry.get("sources")
         assert isinstance(sources, list) and sources, where
@@ -135,13 +144,17 @@ def test_every_entry_has_sources_a_review_date_and_a_status(registry: dict[str, 
 
 def test_reviews_are_never_the_authors_own(registry: dict[str, Any]) -> None:
     # review.who: never the author of the text. `reviewed` is the date of an independent
-    # review, recorded in `second_review`; an unresolved finding says what is open.
+    # review, recorded in `second_review`; an unresolved finding says what is open. A text
+    # nobody independent has read yet says so with `pending` (see the next tests).
     author = registry["review"]["author"]
     second = registry["review"]["second"]
     assert second["by"] and second["by"] not in author and "author" not in second["by"]
     for where, entry in _entries(registry):
         review = entry.get("second_review")
         assert isinstance(review, dict), (where, "no independent review recorded")
+        if "pending" in review:
+            assert set(review) == {"pending"}, (where, "pending: no reviewer, no date")
+            continue
         assert set(review) <= {"by", "date", "findings_resolved", "open"}, where
         assert review["by"] == second["by"], where
         assert isinstance(review["date"], dt.date), where
@@ -151,6 +164,48 @@ def test_reviews_are_never_the_authors_own(registry: dict[str, Any]) -> None:
             assert isinstance(review.get("open"), str) and review["open"], (where, "say what")
         else:
             assert "open" not in review, where
+
+
+# Texts that may never wait for their review: the urgent and suicide texts.
+NEVER_PENDING = re.compile(r"^utter_(urgent|possibly_urgent|.*suicid.*)$")
+
+
+def test_pending_reviews_say_what_awaits_review(
+    registry: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    pending = [
+        (where, entry["second_review"]["pending"])
+        for where, entry in _entries(registry)
+        if _pending(entry)
+    ]
+    for where, reason in pending:
+        assert isinstance(reason, str) and reason.strip(), (where, "say what awaits review")
+    with capsys.disabled():
+        print(f"\n{len(pending)} registry entries await an independent review:")
+        for where, reason in pending:
+            print(f"  {where}: {reason}")
+
+
+def test_safety_texts_never_wait_and_112_texts_are_flagged(
+    registry: dict[str, Any], domain: dict[str, Any]
+) -> None:
+    texts = _texts(domain)
+    flagged = registry["review"].get("pending_safety") or []
+    naming_112 = set()
+    for name, entry in registry["responses"].items():
+        if not _pending(entry):
+            continue
+        text = texts.get(name, "")
+        assert not NEVER_PENDING.match(name), (name, "an urgent or suicide text is never pending")
+        assert not re.search(r"\b113\b", text), (name, "a text naming 113 is never pending")
+        if re.search(r"\b112\b", text):
+            naming_112.add(name)
+    # review.pending_safety: exactly the pending texts that name 112, for the coordinator
+    assert len(flagged) == len(set(flagged)), "pending_safety names a text twice"
+    assert set(flagged) == naming_112, (
+        set(flagged) ^ naming_112,
+        "review.pending_safety must list exactly the pending texts that name 112",
+    )
 
 
 def test_every_text_that_names_112_or_113_is_in_the_registry(
