@@ -112,6 +112,11 @@ ACUTE: list[tuple[str, str]] = [
     ("ze wil zelfmoort plegen", "suicide"),
     ("Een meisje uit mijn mentorklas zegt dat ze er niet meer wil zijn.", "suicide"),
     ("ik heb een leerling die zegt dat ze vanavond pillen gaat slikken om dood te gaan", "suicide"),
+    # more than a dose of medicine, taken
+    ("mijn cliënt heeft al zijn slaaptabletten ingenomen", "suicide"),
+    ("ze zegt dat ze te veel paracetamol heeft geslikt", "suicide"),
+    ("hij heeft zijn medicijnen van de hele week in een keer ingenomen", "suicide"),
+    ("een jongen uit de groep heeft alle pijnstillers van zijn moeder doorgeslikt", "suicide"),
     # more phrasings across categories
     ("iemand steekt op dit moment iemand neer in de gang", "violence"),
     ("er is een gijzeling gaande in de school", "violence"),
@@ -384,6 +389,9 @@ NOT_ACUTE: list[str] = [
     "Hij zei vaarwel tegen zijn oude vrienden en sloot zich aan bij een nieuwe groep",
     "Mijn leerling wil bij het leger om te vechten voor Nederland",
     "Een leerling is gisteren weggelopen van huis, hij is nu weer terug",
+    "Ze neemt haar medicijnen niet altijd in, hoe praat ik daarover met haar ouders?",
+    "Hij vergeet vaak zijn pillen in te nemen als hij bij zijn vader is",
+    "Krijgen leerlingen met ADHD op school hun medicatie van de zorgcoördinator?",
 ]
 
 
