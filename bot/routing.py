@@ -49,7 +49,7 @@ KIND_WEIGHT = 1.0
 AUDIENCE_WEIGHT = 0.15
 # Archive reading counts for less than something current that fits as well: a
 # professional should first meet what is on offer today.
-ARCHIVE_FACTOR = 0.75
+ARCHIVE_FACTOR = 0.9
 # The semantic score is how far a resource's similarity stands above the catalogue's
 # mean for this question, in standard deviations, divided by SEMANTIC_SPREAD and
 # clipped to 0..1: only resources that clearly stand out gain.
