@@ -49,12 +49,19 @@ from bot.caselog.contacts import Contact, ContactError
 from bot.caselog.models import Adviser, Case, CaseStatus, EventKind
 from bot.catalogue import Catalogue, CatalogueError
 from bot.console import accounts, second_factor
-from bot.console.app import (
+from bot.console.errors import http_error
+from bot.console.present import (
+    Clock,
+    abilities,
+    present_event,
+    present_row,
+    resource_titles,
+)
+from bot.console.sessions import (
     PENDING,
     STEP_CODE,
     STEP_SET_UP,
     current_adviser_id,
-    http_error,
     load_adviser,
     load_pending,
     note_presence,
@@ -62,13 +69,6 @@ from bot.console.app import (
     start_pending,
     start_session,
     state,
-)
-from bot.console.present import (
-    Clock,
-    abilities,
-    present_event,
-    present_row,
-    resource_titles,
 )
 from bot.engine import EngineError
 
