@@ -12,6 +12,7 @@ second factor, and the adviser's presence.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -62,6 +63,10 @@ class ConsoleState:
     code_throttle: LoginThrottle
     box: SecretBox
 
+    # When Rasa was last asked whether it answers, and what it said (see engine_up).
+    engine_checked: float = -1e9
+    engine_ok: bool = True
+
     @property
     def idle(self) -> timedelta:
         """How long a session lasts without activity."""
@@ -71,6 +76,38 @@ class ConsoleState:
     def lifetime(self) -> float:
         """How many seconds a session lasts at most after the login."""
         return self.settings.console.session_max_hours * 3600.0
+
+
+# Rasa is asked at most this often whether it answers, however many pages poll.
+ENGINE_CHECK_SECONDS = 10.0
+
+
+def engine_up() -> bool:
+    """Whether the conversation engine (Rasa) answers; asked at most every few seconds."""
+    console = state()
+    now = time.monotonic()
+    if now - console.engine_checked >= ENGINE_CHECK_SECONDS:
+        console.engine_checked = now
+        console.engine_ok = console.engine.reachable()
+    return console.engine_ok
+
+
+# The conversations where the last word to the professional that an adviser joined did
+# not get through: only there does the case page offer "Meld je opnieuw in de chat".
+UNANNOUNCED = "unannounced"
+
+
+def note_announcement(reference: str, *, delivered: bool) -> None:
+    """Remember in the session whether the chat heard that the adviser joined."""
+    pending = [r for r in session.get(UNANNOUNCED, []) if isinstance(r, str) and r != reference]
+    if not delivered:
+        pending.append(reference)
+    session[UNANNOUNCED] = pending[-50:]
+
+
+def announcement_failed(reference: str) -> bool:
+    """Whether the last attempt to tell the chat that the adviser joined failed."""
+    return reference in session.get(UNANNOUNCED, [])
 
 
 def state() -> ConsoleState:

@@ -61,9 +61,12 @@ from bot.console.sessions import (
     PENDING,
     STEP_CODE,
     STEP_SET_UP,
+    announcement_failed,
     current_adviser_id,
+    engine_up,
     load_adviser,
     load_pending,
+    note_announcement,
     note_presence,
     pending_login,
     start_pending,
@@ -216,6 +219,7 @@ def queue_data(db: Session, viewer: Adviser) -> dict[str, Any]:
         "follow_ups_due": len(due),
         "online": online,
         "updated": now.time(now.now),
+        "engine_ok": engine_up(),
     }
 
 
@@ -583,6 +587,9 @@ def render_case(
             case=case,
             row=present_row(case, viewer, labels, now),
             can=can,
+            # "Meld je opnieuw in de chat" only after the chat did not hear it
+            announce_again=can.announce and announcement_failed(case.reference),
+            engine_ok=engine_up(),
             labels=labels,
             events=events,
             messages=[e for e in events if e["kind"] == EventKind.MESSAGE.value],
@@ -648,6 +655,7 @@ def case_poll(reference: str) -> ResponseReturnValue:
                 "status_label": labels.label("status", case.status),
                 "live": bool(case.live),
                 "state": case_state(case),
+                "engine_ok": engine_up(),
             }
         )
 
@@ -676,8 +684,10 @@ def claim(reference: str) -> ResponseReturnValue:
         try:
             state().engine.adviser_joined(conversation)
         except EngineError as exc:
+            note_announcement(reference, delivered=False)
             flash(message("announce_failed", error=engine_problem(exc)), "error")
             return back_to(reference)
+        note_announcement(reference, delivered=True)
         flash(message("claimed_live"), "success")
     else:
         flash(message("claimed"), "success")
@@ -697,8 +707,10 @@ def announce(reference: str) -> ResponseReturnValue:
     try:
         state().engine.adviser_joined(conversation)
     except EngineError as exc:
+        note_announcement(reference, delivered=False)
         flash(message("announce_failed", error=engine_problem(exc)), "error")
     else:
+        note_announcement(reference, delivered=True)
         flash(message("announced"), "success")
     return back_to(reference)
 

@@ -45,6 +45,9 @@
       .then(function (data) {
         if (data) {
           showPollError(false);
+          // the console answers, but Rasa may not: that is a banner of its own
+          var engineDown = document.getElementById("engine-down");
+          if (engineDown && typeof data.engine_ok === "boolean") engineDown.hidden = data.engine_ok;
           onData(data);
         }
       })
