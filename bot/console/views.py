@@ -204,8 +204,54 @@ def safe_next(target: str | None) -> str:
     return local_path(target) or url_for("console.queue")
 
 
+# Rows per page of the queue's longer lists (the other waiting cases, the open ones).
+PAGE_SIZE = 20
+MAX_PAGE = 10_000
+PAGE_ARGS = ("pagina", "open")
+
+
+def page_number(name: str) -> int:
+    """Return the page asked for in ``?<name>=``; anything unreadable is page 1."""
+    try:
+        return min(MAX_PAGE, max(1, int(request.args.get(name, "1")[:6])))
+    except ValueError:
+        return 1
+
+
+def one_page(rows: list[dict[str, Any]], name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Cut ``rows`` to the page ``?<name>=`` asks for (the last one when it is past the end).
+
+    Returns the rows and the page: its number, how many pages, how many rows, and the
+    queue's addresses of the pages before and after it (the other list keeps its page).
+    """
+    pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+    number = min(page_number(name), pages)
+    start = (number - 1) * PAGE_SIZE
+
+    def link(to: int) -> str:
+        if not 1 <= to <= pages:
+            return ""
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k in PAGE_ARGS}
+        args[name] = str(to)
+        return url_for("console.queue", **args)
+
+    page = {
+        "number": number,
+        "pages": pages,
+        "total": len(rows),
+        "previous": link(number - 1),
+        "next": link(number + 1),
+    }
+    return rows[start : start + PAGE_SIZE], page
+
+
 def queue_data(db: Session, viewer: Adviser) -> dict[str, Any]:
-    """Return the queue and the viewer's open cases, for the page and the poll."""
+    """Return the queue and the viewer's open cases, for the page and the poll.
+
+    Three lists: the people waiting in the chat now (never paged: each of them sees
+    "je bent nummer ..." in the widget), the other waiting cases grouped by urgency,
+    and the open cases; the last two paged (``?pagina=``, ``?open=``).
+    """
     now = clock()
     labels = state().labels
     rows = [present_row(c, viewer, labels, now) for c in service.visible_cases(db, viewer=viewer)]
@@ -213,9 +259,15 @@ def queue_data(db: Session, viewer: Adviser) -> dict[str, Any]:
     online = service.advisers_online(
         db, within=timedelta(seconds=state().settings.handoff.presence_seconds)
     )
+    unclaimed = [r for r in rows if not r["adviser"]]
+    waiting, waiting_page = one_page([r for r in unclaimed if not r["live"]], "pagina")
+    open_rows, open_page = one_page([r for r in rows if r["adviser"]], "open")
     return {
-        "waiting": [r for r in rows if not r["adviser"]],
-        "open": [r for r in rows if r["adviser"]],
+        "in_chat": [r for r in unclaimed if r["live"]],
+        "waiting": waiting,
+        "waiting_page": waiting_page,
+        "open": open_rows,
+        "open_page": open_page,
         "follow_ups_due": len(due),
         "online": online,
         "updated": now.time(now.now),

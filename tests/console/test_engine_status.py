@@ -89,9 +89,7 @@ def test_announcing_again_is_offered_after_a_failure_and_gone_once_it_worked(
     assert browser.get("/api/queue").get_json()["engine_ok"] is True
 
 
-def test_the_queue_says_when_rasa_is_down(
-    app: Flask, browser: Browser, accounts: Accounts
-) -> None:
+def test_the_queue_says_when_rasa_is_down(app: Flask, browser: Browser, accounts: Accounts) -> None:
     use(app, StandInEngine(up=False))
     browser.login("anna")
     page = html.unescape(browser.get("/").get_data(as_text=True))
