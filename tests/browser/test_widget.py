@@ -151,7 +151,9 @@ def test_a_conversation_with_cards_survives_reload_and_tabs_and_buttons_work(
     assert not browser.errors, browser.errors
 
 
-def test_an_idle_conversation_ends_and_nieuw_gesprek_ends_it_at_once(browser: Browser) -> None:
+def test_an_idle_conversation_ends_and_nieuw_gesprek_ends_it_at_once(
+    browser: Browser, stack: Stack
+) -> None:
     """Issue 11, item 10: the id was a long-lived key in the site's localStorage."""
     page = browser.tab()
     # an id left in localStorage by the older widget is not used, and is removed
@@ -164,6 +166,9 @@ def test_an_idle_conversation_ends_and_nieuw_gesprek_ends_it_at_once(browser: Br
     say(page, QUESTION)
     wait_for_bubble(page, QUESTION)
     expect(page.locator("deep-chat .message-bubble.ai-message").first).to_be_visible()
+    # every reply in (each one counts as activity and would renew the time below)
+    wait_until_answered(stack, page, 1)
+    page.wait_for_timeout(500)
     first = page.evaluate("window.advieslijnWidget.conversation")
 
     # back after more than 30 minutes without a message: a reload starts afresh

@@ -556,23 +556,35 @@
       messages.setAttribute("aria-live", "polite");
       messages.setAttribute("aria-label", this.labels.messagesLabel);
     }
-    var submit = root.querySelector(".input-button-container .input-button:last-child, #submit-button, .submit-button");
-    var buttons = root.querySelectorAll("[role=button], .input-button");
-    var labels = this.labels;
-    Array.prototype.forEach.call(buttons, function (button) {
-      if (!button.getAttribute("aria-label")) {
-        button.setAttribute("aria-label", labels.send);
-      }
-    });
-    if (submit && !submit.getAttribute("aria-label")) {
-      submit.setAttribute("aria-label", labels.send);
+    this.labelButtons();
+    if (!this.buttonObserver && window.MutationObserver) {
+      // deep-chat redraws its send button (loading, stop) without a name: name it again
+      var self = this;
+      this.buttonObserver = new MutationObserver(function () {
+        self.labelButtons();
+      });
+      this.buttonObserver.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ["class", "role"] });
     }
     var input = root.getElementById("text-input");
     if (input) {
       input.setAttribute("role", "textbox");
       input.setAttribute("aria-multiline", "true");
-      input.setAttribute("aria-label", labels.placeholder);
+      input.setAttribute("aria-label", this.labels.placeholder);
     }
+  };
+
+  Widget.prototype.labelButtons = function () {
+    var root = this.chat.shadowRoot;
+    if (!root) {
+      return;
+    }
+    var labels = this.labels;
+    var buttons = root.querySelectorAll("[role=button], .input-button, #submit-button, .submit-button");
+    Array.prototype.forEach.call(buttons, function (button) {
+      if (!button.getAttribute("aria-label")) {
+        button.setAttribute("aria-label", labels.send);
+      }
+    });
   };
 
   Widget.prototype.updateCounter = function (text) {
