@@ -124,6 +124,18 @@ class ConversationEngine:
         except ValueError:
             return None
 
+    def reachable(self) -> bool:
+        """Whether the Rasa server answers at all (its ``/status``, with the token).
+
+        For the console's banner: it tells the advisers that the chat, not the console,
+        is down. Never raises.
+        """
+        try:
+            self._request("GET", f"{self.base_url}/status", "status", params={})
+        except EngineError:
+            return False
+        return True
+
     def execute(self, conversation_id: str, action: str) -> Any:
         """Run an action in the conversation and send its messages to the latest channel."""
         return self._post(

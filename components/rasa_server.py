@@ -41,15 +41,9 @@ def rasa_arguments(argv: Sequence[str], token: str) -> list[str]:
             f"{', '.join(sorted(set(a.split('=', 1)[0] for a in given)))} on the command line "
             "is visible to everyone: set RASA_TOKEN or var/secrets/rasa_token instead"
         )
-    return [
-        *argv,
-        "--auth-token",
-        token,
-        "--jwt-secret",
-        token,
-        "--jwt-method",
-        JWT_METHOD,
-    ]
+    # "--option=value": a generated token may start with "-", which argparse would
+    # otherwise take for an option ("--auth-token: expected one argument")
+    return [*argv, f"--auth-token={token}", f"--jwt-secret={token}", "--jwt-method", JWT_METHOD]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

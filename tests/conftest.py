@@ -50,22 +50,33 @@ def telegram_api() -> Iterator[FakeTelegramApi]:
 
 
 @pytest.fixture(scope="session")
+def school_port() -> int:
+    """The port of a second site, a school's, allowed to open the widget's socket too.
+
+    tests/browser/test_rasa_webchat.py serves a page with a standard Rasa client there.
+    """
+    return free_port()
+
+
+@pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegramApi
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegramApi, school_port: int
 ) -> Iterator[Stack]:
     """The action server, Rasa with the trained model, the demo website and the console.
 
     Started once per test session and shared by the integration and browser tests. Its
     Telegram channel talks to the Bot API stand-in, and an adviser is always available,
-    so the escalation tests reach the live queue.
+    so the escalation tests reach the live queue. The socket accepts the demo site and
+    a school's site on ``school_port``.
     """
     base = tmp_path_factory.mktemp("stack")
+    web_port = free_port()
     with running_stack(
         var_dir=base / "var",
         ports={
             "RASA_PORT": free_port(),
             "ACTION_PORT": free_port(),
-            "WEB_PORT": free_port(),
+            "WEB_PORT": web_port,
             "CONSOLE_PORT": free_port(),
         },
         services=("actions", "rasa", "web", "console"),
@@ -75,6 +86,11 @@ def stack(
             "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
             "ADVIESLIJN_AVAILABILITY": "always",
             "ADVIESLIJN_ALWAYS_OPEN": "true",
+            "WIDGET_ORIGINS": ",".join(
+                f"http://{host}:{port}"
+                for port in (web_port, school_port)
+                for host in ("127.0.0.1", "localhost")
+            ),
             # requests sends no Secure cookie over http; a browser does on localhost
             # (tests/browser/test_console_browser.py keeps the secure default).
             "CONSOLE_COOKIE_SECURE": "false",

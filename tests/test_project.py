@@ -26,6 +26,26 @@ def test_bot_never_imports_rasa_or_actions() -> None:
         assert not forbidden, f"{path} imports {forbidden}"
 
 
+def full_imports(path: Path) -> set[str]:
+    """Every module a file imports, by its full dotted name (anywhere in the file)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_console_app_and_its_views_do_not_import_each_other() -> None:
+    """Issue 13: app.py and views.py imported each other; the helpers have a module now."""
+    console = ROOT / "bot" / "console"
+    assert "bot.console.app" not in full_imports(console / "views.py")
+    for helper in ("sessions.py", "errors.py"):
+        assert not {"bot.console.app", "bot.console.views"} & full_imports(console / helper)
+    assert "bot.console.sessions" in full_imports(console / "views.py")
+
+
 def test_modules_do_no_io_at_import() -> None:
     # No engine, file read or network call at module level: look at top-level statements.
     for folder in ("bot", "actions", "components"):

@@ -122,7 +122,16 @@ def _new_reference(session: Session) -> str:
 
 
 def _redacted_transcript(transcript: Sequence[dict[str, str]]) -> list[dict[str, str]]:
-    return [{**line, "text": redact(line.get("text", ""))} for line in transcript]
+    """De-identify what people typed; the bot's own lines (domain and catalogue text) stay.
+
+    Redacting the bot's lines turned catalogue titles and links into tags
+    ("[INSTELLING-1] & Veiligheid (SSV): [URL-2]", issue 13). Any line not marked as
+    the bot's is taken as a person's.
+    """
+    return [
+        dict(line) if line.get("who") == "bot" else {**line, "text": redact(line.get("text", ""))}
+        for line in transcript
+    ]
 
 
 # --- the conversation side ---------------------------------------------------------
@@ -233,7 +242,15 @@ def complete_intake(
     if contact is not None:
         store_contact(session, case=case, contact=contact, cipher=cipher)
     case.role, case.sector, case.region = role or case.role, sector or case.sector, region
-    if urgency is not None:
+    if urgency is not None and urgency.value != case.urgency:
+        # in the trail too, so that it never says 'Normaal' where the header says Hoog
+        _event(
+            session,
+            case,
+            EventKind.URGENCY_CHANGED,
+            USER,
+            data={"from": case.urgency, "to": urgency.value, "intake": "answered"},
+        )
         case.urgency = urgency.value
     case.help_mode = help_mode.value
     case.summary = redact(summary)

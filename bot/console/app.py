@@ -3,31 +3,37 @@
 :func:`create_app` receives everything it talks to (settings, database, the
 conversation engine, the catalogue, the password hasher, the clock), so tests pass
 their own and nothing is created at import. Security that applies to every
-request lives here: the session (signed cookie, idle expiry, ended by logout, the
-half-logged-in state between the password and the second factor), CSRF protection,
-login throttling per client address and the response headers.
+request is set up here: CSRF protection, the session cookie's settings, login
+throttling per client address and the response headers. The session helpers live in
+:mod:`bot.console.sessions` and the error pages in :mod:`bot.console.errors`, so the
+views never import this module (and this module imports the views only to register
+them).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request, session
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from bot.caselog.contacts import ContactCipher, ContactError
-from bot.caselog.models import Adviser, utcnow
+from bot.caselog.models import utcnow
 from bot.catalogue import CatalogueStore
-from bot.console import second_factor
 from bot.console.accounts import Passwords
+from bot.console.errors import http_error, wants_json
 from bot.console.second_factor import SecondFactorError, SecretBox
-from bot.console.texts import Labels, load_labels
+from bot.console.sessions import (
+    EXTENSION,
+    ConsoleState,
+    state,
+)
+from bot.console.texts import load_labels
 from bot.console.throttle import LoginThrottle
 from bot.db import Database, get_database
 from bot.engine import ConversationEngine
@@ -36,55 +42,10 @@ from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
 
-EXTENSION = "advieslijn_console"
-# Presence is written at most this often per adviser (every poll would be a write).
-PRESENCE_EVERY = timedelta(seconds=5)
-# Between the password and the second factor (or its set-up): the session key, the
-# steps, and how long the half-logged-in state lasts. It opens no other page.
-PENDING = "pending"
-STEP_CODE, STEP_SET_UP = "code", "set_up"
-PENDING_MINUTES = 10
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-@dataclass
-class ConsoleState:
-    """The console's collaborators, kept on the app (``app.extensions``)."""
-
-    settings: Settings
-    database: Database
-    engine: ConversationEngine
-    catalogue: CatalogueStore
-    passwords: Passwords
-    login_limits: RateLimits
-    throttle: LoginThrottle
-    labels: Labels
-    clock: Callable[[], datetime]
-    cipher: ContactCipher | None
-    # The second factor: its own waits after wrong codes, and the key of the secrets.
-    code_throttle: LoginThrottle
-    box: SecretBox
-
-    @property
-    def idle(self) -> timedelta:
-        """How long a session lasts without activity."""
-        return timedelta(minutes=self.settings.console.session_minutes)
-
-    @property
-    def lifetime(self) -> float:
-        """How many seconds a session lasts at most after the login."""
-        return self.settings.console.session_max_hours * 3600.0
-
-
-def state() -> ConsoleState:
-    """Return the collaborators of the running app."""
-    from flask import current_app
-
-    value: ConsoleState = current_app.extensions[EXTENSION]
-    return value
 
 
 def _cipher(settings: Settings) -> ContactCipher | None:
@@ -220,144 +181,8 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def wants_json() -> bool:
-    """Whether the request comes from the browser code (the JSON polls)."""
-    return request.path.startswith("/api/")
-
-
 def _csrf_error(error: CSRFError) -> tuple[Any, int]:
     message = state().labels.message("csrf_failed")
     if wants_json():
         return jsonify({"error": message}), 400
     return render_template("error.html", status=400, message=message), 400
-
-
-def http_error(error: HTTPException) -> tuple[Any, int]:
-    """Answer an HTTP error with a Dutch page (or JSON for the polls)."""
-    status = error.code or 500
-    messages = {
-        403: "Je hebt geen toegang tot deze pagina of zaak.",
-        404: "Deze pagina of zaak bestaat niet.",
-        405: "Deze handeling kan zo niet.",
-        413: "Wat je verstuurde is te groot.",
-        429: "Te veel verzoeken. Wacht even en probeer het opnieuw.",
-    }
-    message = messages.get(status, error.description or "Er ging iets mis.")
-    if wants_json():
-        return jsonify({"error": message}), status
-    return render_template("error.html", status=status, message=message), status
-
-
-# --- the session -------------------------------------------------------------------
-
-
-def start_session(adviser: Adviser, *, factor: bool) -> None:
-    """Log the adviser in: a fresh session that names the adviser and the session number.
-
-    ``factor`` says whether the login passed a second factor; a session without one
-    is refused for an account that has or needs one (:func:`load_adviser`).
-    """
-    session.clear()
-    session.permanent = True
-    session["uid"] = adviser.id
-    session["epoch"] = adviser.session_epoch or 0
-    session["factor"] = factor
-    now = state().clock().timestamp()
-    session["seen"] = now
-    session["since"] = now  # the absolute lifetime counts from the login
-
-
-def start_pending(adviser: Adviser, *, step: str, next_path: str) -> None:
-    """Half log in after the right password: the session names the next step only.
-
-    No page but that step's accepts it (the session has no ``uid``); it lasts
-    ``PENDING_MINUTES``, and a new login, a logout or a reset of the account ends it.
-    """
-    session.clear()
-    session.permanent = True
-    session[PENDING] = {
-        "uid": adviser.id,
-        "epoch": adviser.session_epoch or 0,
-        "step": step,
-        "at": state().clock().timestamp(),
-        "next": next_path,
-    }
-
-
-def pending_login(step: str) -> dict[str, Any] | None:
-    """Return the half-logged-in state if it is at ``step`` and not too old, else ``None``."""
-    data = session.get(PENDING)
-    if not isinstance(data, dict):
-        return None
-    uid, epoch, at = data.get("uid"), data.get("epoch"), data.get("at")
-    if not isinstance(uid, int) or not isinstance(epoch, int) or not isinstance(at, (int, float)):
-        session.pop(PENDING, None)
-        return None
-    if state().clock().timestamp() - float(at) > PENDING_MINUTES * 60:
-        session.pop(PENDING, None)
-        g.session_expired = True
-        return None
-    if data.get("step") != step:
-        return None
-    return data
-
-
-def load_pending(db: Any, pending: dict[str, Any]) -> Adviser | None:
-    """Return the account of a half-logged-in session if it is active and was not reset."""
-    adviser: Adviser | None = db.get(Adviser, pending["uid"])
-    if adviser is None or not adviser.active or pending["epoch"] != adviser.session_epoch:
-        session.pop(PENDING, None)
-        return None
-    return adviser
-
-
-def current_adviser_id(*, activity: bool) -> int | None:
-    """Return the logged-in adviser's id from the signed cookie, or ``None`` when expired.
-
-    Only requests made by the adviser count as activity; the polls of the page
-    (``activity=False``) keep no session alive, so a console left alone logs out
-    after ``session_minutes`` and stops counting as an adviser who is online.
-    """
-    uid, seen, since = session.get("uid"), session.get("seen"), session.get("since")
-    if not isinstance(uid, int) or not isinstance(seen, (int, float)):
-        return None
-    console = state()
-    now = console.clock().timestamp()
-    idle = now - float(seen) > console.idle.total_seconds()
-    # However active, a session ends session_max_hours after the login (a stolen
-    # cookie kept alive by a script does not last).
-    too_old = not isinstance(since, (int, float)) or now - float(since) > console.lifetime
-    if idle or too_old:
-        session.clear()
-        g.session_expired = True
-        return None
-    if activity:
-        session["seen"] = now
-    return uid
-
-
-def load_adviser(db: Any, uid: int) -> Adviser | None:
-    """Return the session's adviser if the account is active and the session not ended.
-
-    A session that did not pass a second factor counts only for an account that has
-    none and needs none (an adviser where ``second_factor_advisers`` is optional).
-    """
-    adviser: Adviser | None = db.get(Adviser, uid)
-    if adviser is None or not adviser.active or session.get("epoch") != adviser.session_epoch:
-        session.clear()
-        return None
-    if session.get("factor") is not True and second_factor.needed(
-        adviser, state().settings.console
-    ):
-        session.clear()
-        return None
-    return adviser
-
-
-def note_presence(db: Any, adviser: Adviser) -> None:
-    """Count the adviser as online (written at most every few seconds)."""
-    from bot.caselog import service
-
-    now = state().clock()
-    if adviser.last_seen_at is None or now - adviser.last_seen_at >= PRESENCE_EVERY:
-        service.touch_presence(db, adviser=adviser)

@@ -127,6 +127,8 @@ def present_row(case: Case, viewer: Adviser, labels: Labels, clock: Clock) -> di
         "reference": case.reference,
         "urgency": case.urgency,
         "urgency_label": labels.label("urgency", case.urgency),
+        # the group a waiting case is listed under
+        "group": labels.label("urgency", case.urgency),
         "acute": case.urgency == Urgency.ACUTE.value,
         "status": case.status,
         "status_label": labels.label("status", case.status),

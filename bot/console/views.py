@@ -49,26 +49,29 @@ from bot.caselog.contacts import Contact, ContactError
 from bot.caselog.models import Adviser, Case, CaseStatus, EventKind
 from bot.catalogue import Catalogue, CatalogueError
 from bot.console import accounts, second_factor
-from bot.console.app import (
-    PENDING,
-    STEP_CODE,
-    STEP_SET_UP,
-    current_adviser_id,
-    http_error,
-    load_adviser,
-    load_pending,
-    note_presence,
-    pending_login,
-    start_pending,
-    start_session,
-    state,
-)
+from bot.console.errors import http_error
 from bot.console.present import (
     Clock,
     abilities,
     present_event,
     present_row,
     resource_titles,
+)
+from bot.console.sessions import (
+    PENDING,
+    STEP_CODE,
+    STEP_SET_UP,
+    announcement_failed,
+    current_adviser_id,
+    engine_up,
+    load_adviser,
+    load_pending,
+    note_announcement,
+    note_presence,
+    pending_login,
+    start_pending,
+    start_session,
+    state,
 )
 from bot.engine import EngineError
 
@@ -201,8 +204,54 @@ def safe_next(target: str | None) -> str:
     return local_path(target) or url_for("console.queue")
 
 
+# Rows per page of the queue's longer lists (the other waiting cases, the open ones).
+PAGE_SIZE = 20
+MAX_PAGE = 10_000
+PAGE_ARGS = ("pagina", "open")
+
+
+def page_number(name: str) -> int:
+    """Return the page asked for in ``?<name>=``; anything unreadable is page 1."""
+    try:
+        return min(MAX_PAGE, max(1, int(request.args.get(name, "1")[:6])))
+    except ValueError:
+        return 1
+
+
+def one_page(rows: list[dict[str, Any]], name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Cut ``rows`` to the page ``?<name>=`` asks for (the last one when it is past the end).
+
+    Returns the rows and the page: its number, how many pages, how many rows, and the
+    queue's addresses of the pages before and after it (the other list keeps its page).
+    """
+    pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+    number = min(page_number(name), pages)
+    start = (number - 1) * PAGE_SIZE
+
+    def link(to: int) -> str:
+        if not 1 <= to <= pages:
+            return ""
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k in PAGE_ARGS}
+        args[name] = str(to)
+        return url_for("console.queue", **args)
+
+    page = {
+        "number": number,
+        "pages": pages,
+        "total": len(rows),
+        "previous": link(number - 1),
+        "next": link(number + 1),
+    }
+    return rows[start : start + PAGE_SIZE], page
+
+
 def queue_data(db: Session, viewer: Adviser) -> dict[str, Any]:
-    """Return the queue and the viewer's open cases, for the page and the poll."""
+    """Return the queue and the viewer's open cases, for the page and the poll.
+
+    Three lists: the people waiting in the chat now (never paged: each of them sees
+    "je bent nummer ..." in the widget), the other waiting cases grouped by urgency,
+    and the open cases; the last two paged (``?pagina=``, ``?open=``).
+    """
     now = clock()
     labels = state().labels
     rows = [present_row(c, viewer, labels, now) for c in service.visible_cases(db, viewer=viewer)]
@@ -210,12 +259,19 @@ def queue_data(db: Session, viewer: Adviser) -> dict[str, Any]:
     online = service.advisers_online(
         db, within=timedelta(seconds=state().settings.handoff.presence_seconds)
     )
+    unclaimed = [r for r in rows if not r["adviser"]]
+    waiting, waiting_page = one_page([r for r in unclaimed if not r["live"]], "pagina")
+    open_rows, open_page = one_page([r for r in rows if r["adviser"]], "open")
     return {
-        "waiting": [r for r in rows if not r["adviser"]],
-        "open": [r for r in rows if r["adviser"]],
+        "in_chat": [r for r in unclaimed if r["live"]],
+        "waiting": waiting,
+        "waiting_page": waiting_page,
+        "open": open_rows,
+        "open_page": open_page,
         "follow_ups_due": len(due),
         "online": online,
         "updated": now.time(now.now),
+        "engine_ok": engine_up(),
     }
 
 
@@ -583,6 +639,9 @@ def render_case(
             case=case,
             row=present_row(case, viewer, labels, now),
             can=can,
+            # "Meld je opnieuw in de chat" only after the chat did not hear it
+            announce_again=can.announce and announcement_failed(case.reference),
+            engine_ok=engine_up(),
             labels=labels,
             events=events,
             messages=[e for e in events if e["kind"] == EventKind.MESSAGE.value],
@@ -648,6 +707,7 @@ def case_poll(reference: str) -> ResponseReturnValue:
                 "status_label": labels.label("status", case.status),
                 "live": bool(case.live),
                 "state": case_state(case),
+                "engine_ok": engine_up(),
             }
         )
 
@@ -676,8 +736,10 @@ def claim(reference: str) -> ResponseReturnValue:
         try:
             state().engine.adviser_joined(conversation)
         except EngineError as exc:
+            note_announcement(reference, delivered=False)
             flash(message("announce_failed", error=engine_problem(exc)), "error")
             return back_to(reference)
+        note_announcement(reference, delivered=True)
         flash(message("claimed_live"), "success")
     else:
         flash(message("claimed"), "success")
@@ -697,8 +759,10 @@ def announce(reference: str) -> ResponseReturnValue:
     try:
         state().engine.adviser_joined(conversation)
     except EngineError as exc:
+        note_announcement(reference, delivered=False)
         flash(message("announce_failed", error=engine_problem(exc)), "error")
     else:
+        note_announcement(reference, delivered=True)
         flash(message("announced"), "success")
     return back_to(reference)
 

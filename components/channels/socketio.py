@@ -7,20 +7,25 @@ API's ``output_channel=socketio`` and ``output_channel=latest`` reach it):
   ``await``; from python-socketio 5.10 on that is a coroutine, so the socket never
   joins its conversation's room and no bot message arrives (RasaHQ/rasa#13027). Here
   the result is awaited when it is awaitable.
-* **Conversation ids are checked.** A ``session_request`` must carry a random id of
-  the form the widget generates (:func:`bot.channels.widget.valid_session_id`) or
-  none; anything else gets a fresh server-made id. The id is bound to the socket:
-  user messages go to that conversation only, whatever ``session_id`` they name.
+* **Conversation ids are checked.** A ``session_request`` may carry a random id a
+  client chose, a UUID4 as 32 hex digits or dashed (:func:`bot.channels.widget.session_id`),
+  or none; anything else gets a fresh server-made id. The id is bound to the socket:
+  user messages go to that conversation only, whatever ``session_id`` they name. A
+  ``user_uttered`` before any ``session_request`` gets a ``session_error`` event
+  (``{"error": "no_session", "message": ...}``) and goes nowhere.
 * **User text passes the** :class:`ChannelGuard` (screening, length, rate limits per
   conversation and per address); a refusal is sent to that socket only, never stored.
 * **Message size** is capped at ``limits.max_body_bytes`` (``max_http_buffer_size``),
   and only the configured ``server.widget_origins`` may connect.
 * **Malformed packets are turned away** (:mod:`components.channels.packets`) instead
   of writing a traceback into the log for each one.
-* **One event per bot message.** :class:`AdvieslijnSocketIOOutput` emits ONE
-  ``bot_uttered`` event carrying text, buttons and custom payload together (Rasa's
-  own output splits texts on blank lines, sends buttons as a separate event and
-  crashes on custom payloads).
+* **Rasa's own shapes.** :class:`AdvieslijnSocketIOOutput` emits a bot message as
+  the ``bot_uttered`` events Rasa's ``SocketIOOutput`` sends (text split on blank
+  lines, buttons as ``quick_replies`` on the last part), so standard clients such as
+  ``rasa-webchat`` show every message; a custom payload goes as its own event just
+  before them, with the number of events that belong to it
+  (:func:`bot.channels.widget.wire_events`), instead of crashing as in Rasa's
+  output.
 * **History.** ``history_request`` answers (as a socket.io acknowledgement) with the
   conversation's messages from the tracker store, so a reloaded page or a second tab
   shows the same conversation without keeping any text in the browser. A message
@@ -55,7 +60,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.guard import INTENT_PREFIX
-from bot.channels.widget import button_title, history, valid_session_id, wire_message
+from bot.channels.widget import button_title, history, session_id, wire_events
 from bot.ratelimit import history_limits
 from bot.settings import Settings, get_settings
 from components.channels.guard import ChannelGuard
@@ -69,6 +74,12 @@ SESSION_REQUEST = "session_request"
 SESSION_CONFIRM = "session_confirm"
 HISTORY_REQUEST = "history_request"
 USER_ECHO = "user_echo"
+SESSION_ERROR = "session_error"
+NO_SESSION = {
+    "error": "no_session",
+    "message": "Send session_request first and wait for session_confirm; "
+    "this message was not delivered.",
+}
 # A conversation is read from the tracker store at most once in this many seconds.
 READ_SECONDS = 2.0
 # At most this many conversations are remembered between reads.
@@ -93,7 +104,7 @@ async def enter_room(sio: AsyncServer, sid: str, room: str, namespace: str | Non
 
 
 class AdvieslijnSocketIOOutput(WholeMessageOutput):
-    """Sends each bot message as one socket.io event to its conversation's sockets."""
+    """Sends each bot message, in Rasa's socket.io shapes, to its conversation's sockets."""
 
     @classmethod
     def name(cls) -> str:
@@ -113,16 +124,14 @@ class AdvieslijnSocketIOOutput(WholeMessageOutput):
         self.only_sid = only_sid  # set: send to this one socket instead of the conversation
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """Emit one ``bot_uttered`` event with every part of the message."""
-        data = wire_message(message)
-        if data is None:
-            return
-        await self.sio.emit(
-            self.bot_message_evt,
-            data,
-            room=self.only_sid or recipient_id,
-            namespace=self.namespace,
-        )
+        """Emit the message's ``bot_uttered`` events (custom payload first, then the rest)."""
+        for data in wire_events(message):
+            await self.sio.emit(
+                self.bot_message_evt,
+                data,
+                room=self.only_sid or recipient_id,
+                namespace=self.namespace,
+            )
 
     async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
         """Send an attachment."""
@@ -370,10 +379,11 @@ class AdvieslijnSocketIOInput(InputChannel):
             if socket is None or throttled(sid, socket, SESSION_REQUEST):
                 return
             requested = data.get("session_id") if isinstance(data, dict) else None
+            chosen = session_id(requested)
             if not self.session_persistence:
                 conversation = sid
-            elif valid_session_id(requested):
-                conversation = str(requested)
+            elif chosen is not None:
+                conversation = chosen
             else:
                 if requested:
                     logger.info("socket.io: refused a malformed session id; issued a new one")
@@ -409,7 +419,8 @@ class AdvieslijnSocketIOInput(InputChannel):
 
         async def handle_in_turn(sid: str, socket: _Socket, data: Any) -> None:
             if socket.conversation is None:
-                logger.info("socket.io: message before session_request ignored")
+                logger.info("socket.io: message before session_request refused")
+                await sio.emit(SESSION_ERROR, NO_SESSION, room=sid, namespace=namespace)
                 return
             conversation = socket.conversation
             text = data.get("message") if isinstance(data, dict) else None

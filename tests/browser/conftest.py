@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
 from scripts.serve import Stack
 
@@ -70,23 +71,44 @@ class Browser:
         return page
 
 
-@pytest.fixture
-def browser(
-    playwright: Playwright, stack: Stack, tmp_path_factory: pytest.TempPathFactory
+# The sizes the issue 13 review used: a laptop and a phone (CSS pixels).
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+@contextmanager
+def open_browser(
+    playwright: Playwright,
+    stack: Stack,
+    profile: Path,
+    viewport: ViewportSize | None = None,
+    *,
+    mobile: bool = False,
 ) -> Iterator[Browser]:
+    """A fresh chromium profile at ``viewport`` (touch and meta viewport if ``mobile``)."""
     context = playwright.chromium.launch_persistent_context(
-        str(tmp_path_factory.mktemp("chromium-profile")),
+        str(profile),
         executable_path=str(CHROMIUM),
         args=CHROMIUM_ARGS,
         headless=True,
-        viewport={"width": 1100, "height": 850},
+        viewport=viewport or ViewportSize(width=1100, height=850),
         locale="nl-NL",
+        is_mobile=mobile,
+        has_touch=mobile,
     )
     context.set_default_timeout(20_000)
     try:
         yield Browser(context, stack)
     finally:
         context.close()
+
+
+@pytest.fixture
+def browser(
+    playwright: Playwright, stack: Stack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
+    with open_browser(playwright, stack, tmp_path_factory.mktemp("chromium-profile")) as opened:
+        yield opened
 
 
 def set_up_second_factor(page: Page, console_url: str) -> str:

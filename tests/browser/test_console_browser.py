@@ -11,16 +11,26 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from bot.caselog import service
-from bot.caselog.models import HelpMode, Urgency
+from bot.caselog.models import HelpMode, Urgency, utcnow
 from bot.console.admin import run as admin
 from bot.db import Database
 from scripts.serve import Stack, free_port, running_stack
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, set_up_second_factor
+from tests.browser.conftest import (
+    AXE,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    ROOT,
+    set_up_second_factor,
+)
 
 PASSWORD = "een wachtwoord voor de browser"
 ACCOUNT = {"ADVISER_PASSWORD": PASSWORD}
@@ -124,14 +134,14 @@ def test_the_console_in_chromium(console_stack: Stack, database: Database, brows
     page.evaluate("window.__marker = 'same page'")
     began = time.perf_counter()
     second, conversation = log_case(database, role=IMAGE, urgency=Urgency.ACUTE)
-    row = page.wait_for_selector(f'#waiting tr[data-reference="{second}"]', timeout=15000)
+    row = page.wait_for_selector(f'#in-chat tr[data-reference="{second}"]', timeout=15000)
     shown_after = time.perf_counter() - began
     print(f"\nnew case in the browser's queue after {shown_after * 1000:.0f} ms (polls every 3 s)")
     assert page.evaluate("window.__marker") == "same page"
     assert IMAGE in row.inner_text()
     assert "ACUUT" in row.inner_text().upper()
-    # Acute first.
-    assert page.locator("#waiting tbody tr").first.get_attribute("data-reference") == second
+    # Waiting in the chat, acute first.
+    assert page.locator("#in-chat tbody tr").first.get_attribute("data-reference") == second
 
     # The case page: the script in the summary and transcript is shown, not run.
     page.click(f'a[href="/zaken/{first}"]')
@@ -150,4 +160,148 @@ def test_the_console_in_chromium(console_stack: Stack, database: Database, brows
     assert page.evaluate("window.__pwned === undefined")
     assert dialogs == []
     assert problems == [], problems  # no CSP violation, no script error
+    context.close()
+
+
+# --- issue 13: what an adviser runs into -----------------------------------------------
+
+TRANSCRIPT_LINES = 40
+
+
+def log_waiting_cases(database: Database) -> tuple[str, str, str]:
+    """25 acute cases nobody is in the chat for, and one person waiting in the chat.
+
+    Returns the reference and conversation of the person in the chat (waiting for 7
+    minutes, with a long transcript) and the reference of the oldest acute case.
+    """
+    now = utcnow()
+    oldest = ""
+    with database.session_scope() as db:
+        for n in range(25):
+            case = service.open_case(
+                db,
+                conversation_id=f"acute-{uuid.uuid4().hex[:8]}",
+                channel="rest",
+                urgency=Urgency.ACUTE,
+            )
+            case.created_at = now - timedelta(minutes=90 - n)
+            oldest = oldest or str(case.reference)
+        conversation = f"live-{uuid.uuid4().hex[:8]}"
+        live = service.open_case(
+            db, conversation_id=conversation, channel="socketio", urgency=Urgency.HIGH
+        )
+        transcript = [
+            {"who": "user" if n % 2 == 0 else "bot", "text": f"regel {n} van het gesprek"}
+            for n in range(TRANSCRIPT_LINES)
+        ]
+        service.complete_intake(
+            db,
+            case=live,
+            help_mode=HelpMode.CHAT,
+            summary="vraag over een leerling",
+            live=True,
+            urgency=Urgency.HIGH,
+            role="jongerenwerker",
+            sector="jongerenwerk",
+            transcript=transcript,
+        )
+        live.created_at = now - timedelta(minutes=7)
+        return str(live.reference), conversation, oldest
+
+
+def at_newest(page: Any) -> bool:
+    """Whether the transcript box shows its last line."""
+    return bool(
+        page.evaluate(
+            """() => {
+                const box = document.getElementById('conversation');
+                return box.scrollHeight > box.clientHeight + 50
+                    && box.scrollTop + box.clientHeight >= box.scrollHeight - 2;
+            }"""
+        )
+    )
+
+
+def serious_axe(page: Any) -> list[dict[str, Any]]:
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => ({id: v.id, targets: v.nodes.map(n => n.target.join(" "))}))"""
+    )
+    return found
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_the_console_puts_the_chat_first_keeps_the_newest_line_and_names_rasa(
+    console_stack: Stack, database: Database, browser: Any, size: str, viewport: Any
+) -> None:
+    username = f"lotte{size}"
+    admin(["add", username, "--name", "Lotte"], environ={**console_stack.env, **ACCOUNT})
+    live, conversation, oldest = log_waiting_cases(database)
+    context = browser.new_context(viewport=viewport, bypass_csp=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    url = console_stack.console_url
+
+    # a bad next= in the login link: the page is shown (no 500) and the next is ignored
+    answer = page.goto(url + "/login?next=/%0a/evil.example/")
+    assert answer is not None and answer.status == 200
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_label("Wachtwoord").press("Enter")
+    set_up_second_factor(page, url)
+    page.wait_for_url(url + "/")
+
+    # people waiting in the chat come first (acute ones of the earlier test before
+    # this one), in view, with the time waited; the acute cases without a chat after
+    row = page.locator(f'#in-chat tr[data-reference="{live}"]')
+    expect(row.locator(".waited")).to_have_text("7 min")
+    expect(row).to_be_in_viewport()
+    assert page.evaluate(
+        "() => document.getElementById('in-chat').compareDocumentPosition("
+        "document.getElementById('waiting')) === Node.DOCUMENT_POSITION_FOLLOWING"
+    )
+    # the rest grouped by urgency and paged
+    expect(page.locator("#waiting tr.group").first).to_have_text("Acuut")
+    assert page.locator("#waiting tbody tr[data-reference]").count() == 20
+    expect(page.locator("#waiting-pager")).to_be_visible()
+    # Rasa is not running here: the banner says so, and names Rasa, not the console
+    expect(page.locator("#engine-down")).to_be_visible()
+    expect(page.locator("#engine-down")).to_contain_text("De chatbot (Rasa) is niet bereikbaar")
+    expect(page.locator("#poll-error")).to_be_hidden()
+    assert serious_axe(page) == []
+    page.screenshot(path=str(ROOT / "docs" / f"console-queue-{size}.png"))
+
+    page.locator("#waiting-pager a.next").click()
+    page.wait_for_url(url + "/?pagina=2")
+    expect(page.locator("#waiting tbody tr[data-reference]").first).to_be_visible()
+    assert page.locator(f'#waiting tr[data-reference="{oldest}"]').count() == 0
+
+    # the live case: the transcript shows its newest line, also when a message comes in
+    page.goto(url + f"/zaken/{live}")
+    page.locator("#conversation li").last.wait_for()
+    page.wait_for_timeout(300)
+    assert at_newest(page)
+    with database.session_scope() as db:
+        service.record_user_messages(
+            db, conversation_id=conversation, messages=[("is er iemand?", time.time())]
+        )
+    page.locator("#conversation li", has_text="is er iemand?").wait_for(timeout=15000)
+    page.wait_for_timeout(300)
+    assert at_newest(page)
+    # the new line is inside the visible part of the box
+    assert page.evaluate(
+        """() => {
+            const box = document.getElementById('conversation').getBoundingClientRect();
+            const lines = document.querySelectorAll('#conversation li');
+            const last = lines[lines.length - 1].getBoundingClientRect();
+            return last.top >= box.top - 1 && last.bottom <= box.bottom + 1;
+        }"""
+    )
+    page.locator("#conversation").scroll_into_view_if_needed()
+    assert serious_axe(page) == []
+    page.screenshot(path=str(ROOT / "docs" / f"console-case-{size}.png"))
+    assert problems == [], problems
     context.close()

@@ -115,9 +115,10 @@ def test_a_youth_worker_reaches_an_adviser_in_the_console_and_back(
     console.get_by_role("button", name="Teruggeven aan de chatbot").click()
     wait_for_bubble(widget, "weer met de chatbot")
     say(widget, "welke signalen van radicalisering moet ik serieus nemen?")
-    # the bot answers again (the cards after a hand back: see the closing note of the
-    # understanding issue, they were missing here in chromium and are still open)
+    # the bot answers again, with its resource cards (the answer's wording changed with
+    # the content of issue 12: it says no list can tell)
     wait_for_bubble(widget, "Geen lijst kan zeggen")
+    expect(widget.locator("deep-chat .al-card").first).to_be_visible(timeout=20_000)
 
     # Close; the case log holds the whole trail.
     console.get_by_label("Uitkomst").select_option("advice_given")

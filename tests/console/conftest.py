@@ -30,7 +30,8 @@ from bot.caselog.contacts import Contact, ContactCipher
 from bot.caselog.models import Case, HelpMode, Role, Urgency
 from bot.console import second_factor
 from bot.console.accounts import Passwords, find_adviser, set_account
-from bot.console.app import EXTENSION, ConsoleState, create_app
+from bot.console.app import create_app
+from bot.console.sessions import EXTENSION, ConsoleState
 from bot.db import Database
 from bot.engine import ConversationEngine
 from bot.settings import Settings, load_settings

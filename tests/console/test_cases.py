@@ -280,7 +280,7 @@ def test_claiming_a_live_case_when_the_engine_is_down_says_so_and_keeps_the_clai
     browser.login("anna")
     browser.post(f"/zaken/{reference}/oppakken")
     page = browser.get(f"/zaken/{reference}").get_data(as_text=True)
-    assert any("de chat is niet bereikbaar" in f for f in flashes(page))
+    assert any("de chatbot (Rasa) is niet bereikbaar" in f for f in flashes(page))
     assert "Meld je opnieuw in de chat" in page
     case = case_of(database, reference)
     assert case.status == "claimed" and case.live

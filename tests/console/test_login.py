@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from bot.console.app import EXTENSION
+from bot.console.sessions import EXTENSION
 from bot.console.texts import load_labels
 from bot.ratelimit import RateLimits
 from tests.console.conftest import PASSWORD, Accounts, Browser, Clock

@@ -25,7 +25,7 @@ from bot.caselog.models import Adviser, RecoveryCode, Role
 from bot.console import second_factor
 from bot.console.accounts import Passwords, find_adviser
 from bot.console.admin import run
-from bot.console.app import EXTENSION, ConsoleState
+from bot.console.sessions import EXTENSION, ConsoleState
 from bot.console.texts import load_labels
 from bot.db import Database
 from bot.ratelimit import RateLimits

@@ -13,7 +13,7 @@ import pytest
 from bot.caselog.models import Adviser
 from bot.console.accounts import LoginResult, Passwords, authenticate, find_adviser
 from bot.console.admin import run
-from bot.console.app import EXTENSION
+from bot.console.sessions import EXTENSION
 from bot.console.throttle import FailureDelays, login_delay
 from bot.db import Database
 from bot.ratelimit import RateLimits

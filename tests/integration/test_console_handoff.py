@@ -53,7 +53,7 @@ def test_live_handoff_from_the_chat_to_the_console_and_back(
 
     console = Console(stack.console_url)
     console.login("anna", PASSWORD)
-    waiting_before = {row["reference"] for row in console.queue()["waiting"]}
+    waiting_before = {row["reference"] for row in console.queue()["in_chat"]}
 
     began = time.perf_counter()
     queued = stack.webhook(sender, chat_button)  # the last intake answer: wait in the chat
@@ -64,7 +64,7 @@ def test_live_handoff_from_the_chat_to_the_console_and_back(
         lambda: next(
             (
                 r
-                for r in console.queue()["waiting"]
+                for r in console.queue()["in_chat"]  # waiting in the chat: on top
                 if r["live"] and r["status"] == "new" and r["reference"] not in waiting_before
             ),
             None,

@@ -86,7 +86,7 @@ class Seeded:
 
 
 def buttons(messages: list[dict[str, Any]]) -> list[str]:
-    return [b["payload"] for m in messages for b in m.get("buttons", [])]
+    return [b["payload"] for m in messages for b in m.get("quick_replies") or []]
 
 
 async def widget_conversation(stack: Stack) -> tuple[str, list[dict[str, Any]]]:

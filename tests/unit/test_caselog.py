@@ -409,3 +409,37 @@ def test_open_cases_nobody_touched_for_the_case_days_go_with_their_contacts(
     assert session.scalars(select(ContactDetail)).all() == []
     for kept in (noted, closed, fresh):
         assert service.get_case(session, reference=kept.reference) is not None
+
+
+def test_the_bot_lines_of_a_transcript_keep_the_catalogue_text(session: Session) -> None:
+    """Issue 13: the bot's catalogue lines came back as "[INSTELLING-1] ...: [URL-2]"."""
+    catalogue_line = (
+        "Dit kan je verder helpen:\n- Stichting School & Veiligheid (SSV): "
+        "https://www.schoolenveiligheid.nl/"
+    )
+    case = service.open_case(
+        session,
+        conversation_id=f"conv-{utcnow().timestamp()}",
+        channel="rest",
+        transcript=[
+            {"who": "user", "text": "Mijn leerling Sanne de Jong tekent hakenkruizen"},
+            {"who": "bot", "text": catalogue_line},
+        ],
+    )
+    assert "Sanne" not in case.transcript[0]["text"]
+    assert case.transcript[1]["text"] == catalogue_line
+
+
+def test_an_urgency_from_the_intake_is_in_the_trail_as_in_the_header(session: Session) -> None:
+    """Issue 13: the trail said urgentie 'Normaal' where the case header said Hoog."""
+    case = new_case(session, urgency=Urgency.NORMAL)
+    assert kinds(case) == ["created"]
+    case = new_case(session, urgency=Urgency.NORMAL)
+    service.complete_intake(
+        session, case=case, help_mode=HelpMode.CHAT, summary="", live=True, urgency=Urgency.HIGH
+    )
+    assert case.urgency == Urgency.HIGH.value
+    changed = [e for e in case.events if e.kind == "urgency_changed"]
+    assert len(changed) == 1
+    assert changed[0].data == {"from": "normaal", "to": Urgency.HIGH.value, "intake": "answered"}
+    assert changed[0].actor == "user"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.catalogue import KINDS
-from bot.channels.widget import button_title, history, valid_session_id, wire_message
+from bot.channels.widget import button_title, history, session_id, valid_session_id, wire_events
 from bot.settings import load_settings
 from bot.web import FILES, Site, WebSetupError, config_block, security_headers
 
@@ -22,47 +22,82 @@ BUTTONS = [
 ]
 
 
-def test_wire_message_keeps_text_buttons_and_custom_together_and_unsplit() -> None:
+QUICK_REPLIES = [{"content_type": "text", **button} for button in BUTTONS]
+
+
+def test_text_and_buttons_go_out_as_rasas_socketio_output_shapes_them() -> None:
     message = {
         "text": "Eerste alinea.\n\nTweede alinea.",
         "buttons": BUTTONS,
-        "custom": {"type": "handoff", "stage": "offered"},
+        "custom": None,
         "elements": None,
         "quick_replies": None,
         "image": None,
         "attachment": None,
     }
-    assert wire_message(message) == {
-        "text": "Eerste alinea.\n\nTweede alinea.",
-        "buttons": BUTTONS,
-        "custom": {"type": "handoff", "stage": "offered"},
+    # rasa.core.channels.socketio.SocketIOOutput.send_text_with_buttons
+    assert wire_events(message) == [
+        {"text": "Eerste alinea.", "quick_replies": []},
+        {"text": "Tweede alinea.", "quick_replies": QUICK_REPLIES},
+    ]
+    assert wire_events({"text": "Een.\n\nTwee.\n\n"}) == [{"text": "Een."}, {"text": "Twee."}]
+    assert wire_events({"image": "https://x.test/a.png"}) == [
+        {"attachment": {"type": "image", "payload": {"src": "https://x.test/a.png"}}}
+    ]
+
+
+def test_a_custom_payload_is_its_own_event_first_with_the_count_of_its_parts() -> None:
+    message = {
+        "text": "Bel nu 112.\n\nBlijf rustig.",
+        "custom": {"type": "urgent"},
     }
+    assert wire_events(message) == [
+        {"custom": {"type": "urgent"}, "parts": 2},
+        {"text": "Bel nu 112."},
+        {"text": "Blijf rustig."},
+    ]
+    assert wire_events({"custom": {"type": "handoff", "stage": "ended"}}) == [
+        {"custom": {"type": "handoff", "stage": "ended"}, "parts": 0}
+    ]
 
 
-def test_wire_message_takes_quick_replies_as_buttons_and_drops_broken_ones() -> None:
+def test_quick_replies_are_taken_as_buttons_and_broken_ones_dropped() -> None:
     message = {"text": "?", "quick_replies": [*BUTTONS, {"title": "zonder payload"}, "rommel"]}
-    assert wire_message(message) == {"text": "?", "buttons": BUTTONS}
+    assert wire_events(message) == [{"text": "?", "quick_replies": QUICK_REPLIES}]
 
 
 def test_an_empty_message_is_not_sent() -> None:
-    assert wire_message({"text": "  ", "buttons": [], "custom": {}}) is None
+    assert wire_events({"text": "  ", "buttons": [], "custom": {}}) == []
+
+
+RANDOM = uuid.uuid4()
 
 
 @pytest.mark.parametrize(
-    ("value", "valid"),
+    ("value", "accepted"),
     [
-        (uuid.uuid4().hex, True),
-        (uuid.uuid1().hex, False),  # not random
-        (uuid.uuid4().hex.upper(), False),
-        (str(uuid.uuid4()), False),
-        ("0" * 32, False),
-        ("", False),
-        (None, False),
-        (123, False),
+        (RANDOM.hex, RANDOM.hex),
+        (str(RANDOM), str(RANDOM)),  # the dashed form Rasa's documentation shows
+        (str(RANDOM).upper(), str(RANDOM)),  # in lower case
+        (RANDOM.hex.upper(), RANDOM.hex),
+        (uuid.uuid1().hex, None),  # not random
+        (str(uuid.uuid1()), None),
+        ("00000000-0000-4000-8000-000000000000", None),  # the form, but made up
+        ("0" * 12 + "4" + "0" * 3 + "8" + "0" * 15, None),
+        (RANDOM.hex[:8] + "-" + RANDOM.hex[8:], None),  # dashes in the wrong places
+        ("{" + str(RANDOM) + "}", None),
+        (RANDOM.hex + "0", None),
+        ("0" * 32, None),
+        ("", None),
+        (None, None),
+        (123, None),
     ],
 )
-def test_only_random_client_ids_are_valid(value: Any, valid: bool) -> None:
-    assert valid_session_id(value) is valid
+def test_only_random_client_ids_are_accepted_in_their_usual_forms(
+    value: Any, accepted: str | None
+) -> None:
+    assert session_id(value) == accepted
+    assert valid_session_id(value) is (accepted is not None)
 
 
 def bot(text: str, **data: Any) -> dict[str, Any]:
@@ -80,35 +115,32 @@ EVENTS: list[dict[str, Any]] = [
     bot("Wil je een adviseur?", buttons=BUTTONS, custom={"type": "handoff", "stage": "offered"}),
     {"event": "slot", "name": "x", "value": 1},
     user("/deny"),
-    bot("Prima."),
+    bot("Prima.\n\nTot ziens."),
     bot("Hoi, ik ben Anna.", custom={"type": "adviser", "name": "Anna"}),
     user("/deny"),  # typed again after the turn: not a click any more
 ]
 
 
-def test_history_shows_people_and_bot_messages_with_clicks_by_their_title() -> None:
+def test_history_holds_the_live_events_with_clicks_by_their_title() -> None:
     assert history(EVENTS) == [
         {"sender": "user", "text": "hallo"},
-        {
-            "sender": "bot",
-            "text": "Wil je een adviseur?",
-            "buttons": BUTTONS,
-            "custom": {"type": "handoff", "stage": "offered"},
-        },
+        {"sender": "bot", "custom": {"type": "handoff", "stage": "offered"}, "parts": 1},
+        {"sender": "bot", "text": "Wil je een adviseur?", "quick_replies": QUICK_REPLIES},
         {"sender": "user", "text": "Nee"},
         {"sender": "bot", "text": "Prima."},
-        {
-            "sender": "bot",
-            "text": "Hoi, ik ben Anna.",
-            "custom": {"type": "adviser", "name": "Anna"},
-        },
+        {"sender": "bot", "text": "Tot ziens."},
+        {"sender": "bot", "custom": {"type": "adviser", "name": "Anna"}, "parts": 1},
+        {"sender": "bot", "text": "Hoi, ik ben Anna."},
         {"sender": "user", "text": "/deny"},
     ]
 
 
-def test_history_keeps_only_the_newest_messages() -> None:
+def test_history_keeps_only_the_newest_messages_and_never_half_a_message() -> None:
     events = [user(f"vraag {n}") for n in range(10)]
     assert [m["text"] for m in history(events, limit=3)] == ["vraag 7", "vraag 8", "vraag 9"]
+    kept = history(EVENTS, limit=3)
+    assert kept[0] == {"sender": "bot", "text": "Prima."}
+    assert len(kept) == 5
 
 
 def newest_first(events: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
@@ -229,3 +261,11 @@ def test_a_malformed_widget_origin_is_refused() -> None:
 
     with pytest.raises(SettingsError, match="widget origin"):
         load_settings(environ={"WIDGET_ORIGINS": "*"})
+
+
+def test_a_rest_client_cannot_name_a_widget_conversation_in_either_form() -> None:
+    from components.channels.rest import belongs_to_another_channel
+
+    assert belongs_to_another_channel(RANDOM.hex)
+    assert belongs_to_another_channel(str(RANDOM))
+    assert not belongs_to_another_channel("eval-" + RANDOM.hex[:8])

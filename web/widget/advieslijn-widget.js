@@ -24,6 +24,15 @@
  *
  * Every text from a person (the user, an adviser) is rendered as text: messages are
  * built with DOM nodes and textContent, never by parsing their text as HTML.
+ *
+ * Wire format: the bot's messages arrive as Rasa's own socket.io output sends them
+ * (bot_uttered {text}, {text, quick_replies}, {attachment}), so any standard Rasa client
+ * can talk to the same server; a custom payload comes as its own event {custom, parts}
+ * just before the `parts` events of its message. The Assembler puts each message back
+ * together before it is drawn (the 112 message, resource cards, an adviser's name).
+ *
+ * Acute danger: the 112 message is scrolled to the top of the message list and kept
+ * there while the rest of that turn arrives; the next thing the user sends releases it.
  */
 (function () {
   "use strict";
@@ -36,6 +45,10 @@
   var STORAGE_KEY = "advieslijn.conversation";
   var ID_PATTERN = /^[0-9a-f]{32}$/;
   var MINUTE = 60 * 1000;
+  // A redaction tag in a stored text, e.g. [PERSOON-1] or [URL-2].
+  var REDACTION_TAG = /\[[A-Z]+(?:-\d+)?\]/;
+  // How long a custom payload waits for the events it announced before it is drawn anyway.
+  var ASSEMBLY_WAIT = 2000;
 
   function readConfig() {
     var id = script.getAttribute("data-config") || "advieslijn-config";
@@ -165,6 +178,8 @@
     return nodes;
   }
 
+  var URGENT_COUNT = 0;
+
   function Renderer(labels) {
     this.labels = labels;
   }
@@ -224,6 +239,7 @@
     var labels = this.labels;
     var custom = message.custom && typeof message.custom === "object" ? message.custom : {};
     var role = "ai";
+    var urgent = null;
     var box = el("div", { className: "al-message" });
     if (custom.type === "adviser") {
       role = "adviser";
@@ -240,8 +256,10 @@
       // the text lists the same titles for channels without cards: show the cards instead
       box.appendChild(this.resources(custom.items));
     } else if (custom.type === "urgent") {
+      urgent = "u" + ++URGENT_COUNT;
       box.className += " al-urgent";
       box.setAttribute("role", "alert");
+      box.setAttribute("data-al-urgent", urgent);
       box.appendChild(el("p", { className: "al-urgent-title", text: labels.urgentTitle }));
       textBlocks(message.text).forEach(function (node) {
         box.appendChild(node);
@@ -258,7 +276,15 @@
     if (choices) {
       box.appendChild(choices);
     }
-    return { role: role, html: box.outerHTML };
+    return { role: role, html: box.outerHTML, urgent: urgent };
+  };
+
+  // A note of the widget itself in the conversation (e.g. why own texts come back redacted)
+  Renderer.prototype.notice = function (text) {
+    return {
+      role: "notice",
+      html: el("div", { className: "al-message al-notice" }, [el("p", { className: "al-text", text: text })]).outerHTML
+    };
   };
 
   Renderer.prototype.userNode = function (text) {
@@ -269,6 +295,66 @@
 
   Renderer.prototype.user = function (text) {
     return { role: "user", html: this.userNode(text).outerHTML };
+  };
+
+  /* ---- the wire: Rasa's socket.io events back into whole messages ---- */
+
+  // Collects a bot message's events: a custom payload's event {custom, parts} opens a
+  // message of `parts` events; any other event without one is a message of its own.
+  // onMessage gets {text, buttons, custom} (texts joined by blank lines, the buttons of
+  // the last part), as the Renderer draws it.
+  function Assembler(onMessage) {
+    this.onMessage = onMessage;
+    this.open = null;
+    this.timer = null;
+  }
+
+  Assembler.prototype.add = function (event) {
+    if (!event || typeof event !== "object") {
+      return;
+    }
+    var self = this;
+    if (event.custom && typeof event.custom === "object") {
+      this.flush();
+      var parts = Math.max(0, Math.floor(Number(event.parts) || 0));
+      this.open = { custom: event.custom, left: parts, texts: [], buttons: [] };
+      if (!parts) {
+        this.flush();
+      } else {
+        // never hold a message back for long: draw it with what came
+        this.timer = window.setTimeout(function () {
+          self.flush();
+        }, ASSEMBLY_WAIT);
+      }
+      return;
+    }
+    var message = this.open || { custom: null, left: 1, texts: [], buttons: [] };
+    this.open = message;
+    if (typeof event.text === "string" && event.text.trim()) {
+      message.texts.push(event.text);
+    }
+    var replies = event.quick_replies || event.buttons;
+    if (Array.isArray(replies) && replies.length) {
+      message.buttons = replies.filter(function (reply) {
+        return reply && typeof reply.title === "string" && typeof reply.payload === "string";
+      });
+    }
+    message.left -= 1;
+    if (message.left <= 0) {
+      this.flush();
+    }
+  };
+
+  Assembler.prototype.flush = function () {
+    if (this.timer) {
+      window.clearTimeout(this.timer);
+      this.timer = null;
+    }
+    var message = this.open;
+    this.open = null;
+    if (message && (message.texts.length || message.custom || message.buttons.length)) {
+      this.onMessage({ text: message.texts.join("\n\n"), buttons: message.buttons, custom: message.custom });
+    }
   };
 
   /* ---- the widget ---- */
@@ -285,6 +371,11 @@
     this.socket = null;
     this.ready = false; // history shown for the current connection
     this.pending = []; // messages that arrived before the history
+    this.urgent = null; // the 112 message of the current turn, kept in view
+    var self = this;
+    this.assembler = new Assembler(function (message) {
+      self.receive({ sender: "bot", message: message });
+    });
     this.build();
   }
 
@@ -308,6 +399,17 @@
       el("span", { "aria-hidden": "true", text: "\u00d7" })
     ]);
     this.resetButton = el("button", { type: "button", className: "al-reset", text: labels.newConversation });
+    // the privacy text: in full until the first message, then one line that opens it
+    this.privacyToggle = el("button", {
+      type: "button",
+      className: "al-privacy-toggle",
+      "aria-expanded": "true",
+      "aria-controls": "al-privacy-text",
+      hidden: true,
+      text: labels.privacyToggle
+    });
+    this.privacyText = el("p", { className: "al-privacy-text", id: "al-privacy-text", text: labels.privacy });
+    this.privacy = el("div", { className: "al-privacy", id: "al-privacy" }, [this.privacyToggle, this.privacyText]);
     this.chat = document.createElement("deep-chat");
     this.chat.className = "al-chat";
     // any font but deep-chat's default keeps it from loading a web font from the internet
@@ -325,7 +427,7 @@
         this.resetButton,
         this.closeButton
       ]),
-      el("p", { className: "al-privacy", id: "al-privacy", text: labels.privacy }),
+      this.privacy,
       el("p", { className: "al-urgent-hint", text: labels.urgentHint }),
       this.status,
       this.chat,
@@ -342,6 +444,9 @@
     });
     this.closeButton.addEventListener("click", function () {
       self.toggle(false);
+    });
+    this.privacyToggle.addEventListener("click", function () {
+      self.showPrivacy(self.privacyText.hidden);
     });
     this.resetButton.addEventListener("click", function () {
       if (window.confirm(labels.newConversationConfirm)) {
@@ -387,7 +492,9 @@
       ai: { text: labels.botName },
       user: { text: labels.you },
       // an adviser's message carries the adviser's own name and label
-      adviser: { text: "", style: { display: "none" } }
+      adviser: { text: "", style: { display: "none" } },
+      // the widget's own notes in the conversation (not a message of anyone)
+      notice: { text: "", style: { display: "none" } }
     };
     chat.htmlClassUtilities = {
       "al-choice": {
@@ -427,6 +534,7 @@
         user: { bubble: { backgroundColor: "#0b5394", color: "#ffffff" } }
       },
       html: {
+        notice: { bubble: { backgroundColor: "#f3f4f6", color: "#1b1b1f", border: "1px dashed #5d6470", maxWidth: "94%", fontSize: "0.85rem" } },
         shared: { bubble: { maxWidth: "88%", fontSize: "0.95rem", lineHeight: "1.45" } },
         ai: { bubble: { backgroundColor: "#eef3f9", color: "#1b1b1f" } },
         adviser: { bubble: { backgroundColor: "#fff4d6", color: "#1b1b1f", border: "1px solid #8a6100" } },
@@ -448,23 +556,35 @@
       messages.setAttribute("aria-live", "polite");
       messages.setAttribute("aria-label", this.labels.messagesLabel);
     }
-    var submit = root.querySelector(".input-button-container .input-button:last-child, #submit-button, .submit-button");
-    var buttons = root.querySelectorAll("[role=button], .input-button");
-    var labels = this.labels;
-    Array.prototype.forEach.call(buttons, function (button) {
-      if (!button.getAttribute("aria-label")) {
-        button.setAttribute("aria-label", labels.send);
-      }
-    });
-    if (submit && !submit.getAttribute("aria-label")) {
-      submit.setAttribute("aria-label", labels.send);
+    this.labelButtons();
+    if (!this.buttonObserver && window.MutationObserver) {
+      // deep-chat redraws its send button (loading, stop) without a name: name it again
+      var self = this;
+      this.buttonObserver = new MutationObserver(function () {
+        self.labelButtons();
+      });
+      this.buttonObserver.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ["class", "role"] });
     }
     var input = root.getElementById("text-input");
     if (input) {
       input.setAttribute("role", "textbox");
       input.setAttribute("aria-multiline", "true");
-      input.setAttribute("aria-label", labels.placeholder);
+      input.setAttribute("aria-label", this.labels.placeholder);
     }
+  };
+
+  Widget.prototype.labelButtons = function () {
+    var root = this.chat.shadowRoot;
+    if (!root) {
+      return;
+    }
+    var labels = this.labels;
+    var buttons = root.querySelectorAll("[role=button], .input-button, #submit-button, .submit-button");
+    Array.prototype.forEach.call(buttons, function (button) {
+      if (!button.getAttribute("aria-label")) {
+        button.setAttribute("aria-label", labels.send);
+      }
+    });
   };
 
   Widget.prototype.updateCounter = function (text) {
@@ -533,6 +653,50 @@
     this.status.hidden = !text;
   };
 
+  // The privacy text in full, or folded to one line (its button opens it again).
+  Widget.prototype.showPrivacy = function (open) {
+    this.privacyText.hidden = !open;
+    this.privacyToggle.setAttribute("aria-expanded", open ? "true" : "false");
+  };
+
+  // After the first message the privacy text has been read: fold it, so that the
+  // conversation keeps the room (a third of a phone's panel otherwise).
+  Widget.prototype.foldPrivacy = function () {
+    if (this.privacyFolded) {
+      return;
+    }
+    this.privacyFolded = true;
+    this.privacyToggle.hidden = false;
+    this.showPrivacy(false);
+  };
+
+  Widget.prototype.unfoldPrivacy = function () {
+    this.privacyFolded = false;
+    this.privacyToggle.hidden = true;
+    this.showPrivacy(true);
+  };
+
+  // Scroll the message list so that the 112 message of this turn stands at its top.
+  // deep-chat scrolls to each new message after it is added (in a timeout): this runs
+  // after it, and again once the layout has settled.
+  Widget.prototype.keepUrgentInView = function () {
+    var self = this;
+    function scroll() {
+      var root = self.chat.shadowRoot;
+      var list = root && root.getElementById("messages");
+      var urgent = self.urgent && root ? root.querySelector('[data-al-urgent="' + self.urgent + '"]') : null;
+      if (!list || !urgent) {
+        return;
+      }
+      var bubble = urgent.closest(".outer-message-container") || urgent;
+      var top = bubble.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
+      list.scrollTop = Math.max(0, top - 8);
+    }
+    window.setTimeout(scroll, 0);
+    window.setTimeout(scroll, 150);
+    window.setTimeout(scroll, 400);
+  };
+
   Widget.prototype.connect = function () {
     if (this.socket) {
       return;
@@ -562,8 +726,8 @@
       storeConversationId(conversation);
       self.loadHistory();
     });
-    socket.on("bot_uttered", function (message) {
-      self.receive({ sender: "bot", message: message });
+    socket.on("bot_uttered", function (event) {
+      self.assembler.add(event);
     });
     socket.on("user_echo", function (message) {
       if (message && typeof message.text === "string") {
@@ -599,25 +763,54 @@
     });
   };
 
+  // The conversation as the server keeps it: user texts and the bot's events, which
+  // are put back together as they are live.
   Widget.prototype.showHistory = function (items) {
     var self = this;
-    var shown = items.filter(function (item) {
-      return item && (item.sender === "user" || item.sender === "bot");
+    var shown = [];
+    var assembler = new Assembler(function (message) {
+      shown.push({ sender: "bot", message: message });
     });
+    items.forEach(function (item) {
+      if (item && item.sender === "user" && typeof item.text === "string") {
+        assembler.flush();
+        shown.push({ sender: "user", text: item.text });
+      } else if (item && item.sender === "bot") {
+        assembler.add(item);
+      }
+    });
+    assembler.flush();
     var lastUser = -1;
     shown.forEach(function (item, index) {
       if (item.sender === "user") {
         lastUser = index;
       }
     });
-    var rendered = shown.map(function (item, index) {
-      return item.sender === "user"
-        ? self.renderer.user(item.text)
-        : self.renderer.bot(item, index < lastUser);
+    this.urgent = null;
+    shown.forEach(function (item, index) {
+      if (item.sender === "user") {
+        self.chat.addMessage(self.renderer.user(item.text));
+      } else {
+        var drawn = self.renderer.bot(item.message, index < lastUser);
+        self.chat.addMessage({ role: drawn.role, html: drawn.html });
+        if (drawn.urgent && index > lastUser) {
+          self.urgent = drawn.urgent; // the 112 message of the last turn
+        }
+      }
     });
-    rendered.forEach(function (message) {
-      self.chat.addMessage(message);
+    if (lastUser >= 0) {
+      this.foldPrivacy();
+    }
+    // own messages come back de-identified: say why, once, below what was restored
+    var redacted = shown.some(function (item) {
+      return item.sender === "user" && REDACTION_TAG.test(item.text);
     });
+    if (redacted) {
+      this.chat.addMessage(this.renderer.notice(this.labels.redactedNote));
+    }
+    if (this.urgent) {
+      this.keepUrgentInView();
+    }
   };
 
   Widget.prototype.receive = function (item) {
@@ -634,10 +827,19 @@
 
   Widget.prototype.show = function (item) {
     if (item.sender === "user") {
+      this.urgent = null;
+      this.foldPrivacy();
       this.disableAnsweredButtons();
       this.chat.addMessage(this.renderer.user(item.message.text));
     } else if (item.message && typeof item.message === "object") {
-      this.chat.addMessage(this.renderer.bot(item.message, false));
+      var drawn = this.renderer.bot(item.message, false);
+      this.chat.addMessage({ role: drawn.role, html: drawn.html });
+      if (drawn.urgent) {
+        this.urgent = drawn.urgent;
+      }
+      if (this.urgent) {
+        this.keepUrgentInView(); // also when more of the same turn arrives below it
+      }
     }
   };
 
@@ -676,6 +878,8 @@
       return;
     }
     this.disableAnsweredButtons();
+    this.urgent = null; // the user answered: the list follows the conversation again
+    this.foldPrivacy();
     if (buttonTitle !== null) {
       this.chat.addMessage(this.renderer.user(buttonTitle));
     }
@@ -689,6 +893,8 @@
     this.lastActivity = Date.now();
     storeConversationId(this.conversation);
     this.chat.clearMessages(false);
+    this.urgent = null;
+    this.unfoldPrivacy();
     if (this.socket) {
       this.requestSession();
     }
@@ -717,6 +923,9 @@
     ".al-from { font-weight: 700; margin-bottom: 0.25em; }",
     ".al-badge { display: inline-block; margin-left: 0.4em; font-size: 0.75em; font-weight: 700; text-transform: uppercase; background: #8a6100; color: #ffffff; border-radius: 0.3em; padding: 0.05em 0.4em; }",
     ".al-handoff { font-style: italic; color: #44464f; margin-top: 0.5em; }",
+    // deep-chat sets outline: none on its text field: a ring around the field instead
+    "#text-input-container:focus-within { outline: 3px solid #f2a900; outline-offset: 2px; border-color: #0b5394; }",
+    ".al-notice { font-style: italic; }",
     ".al-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }"
   ].join("\n");
 

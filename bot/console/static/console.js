@@ -45,6 +45,9 @@
       .then(function (data) {
         if (data) {
           showPollError(false);
+          // the console answers, but Rasa may not: that is a banner of its own
+          var engineDown = document.getElementById("engine-down");
+          if (engineDown && typeof data.engine_ok === "boolean") engineDown.hidden = data.engine_ok;
           onData(data);
         }
       })
@@ -94,7 +97,7 @@
       status.appendChild(el("span", "live", "live"));
     }
     tr.appendChild(status);
-    tr.appendChild(el("td", null, row.waiting));
+    tr.appendChild(el("td", "waited", row.waiting));
     tr.appendChild(el("td", null, row.help_mode_label));
     tr.appendChild(el("td", null, [row.sector, row.role].filter(Boolean).join(", ")));
     tr.appendChild(el("td", null, (row.themes || []).join(", ")));
@@ -105,11 +108,27 @@
     return tr;
   }
 
+  function groupRow(label) {
+    var tr = el("tr", "group");
+    var th = el("th", null, label);
+    th.scope = "colgroup";
+    th.colSpan = 9;
+    tr.appendChild(th);
+    return tr;
+  }
+
   function fillTable(id, rows) {
-    var tbody = document.querySelector("#" + id + " tbody");
+    var table = document.getElementById(id);
+    var tbody = table ? table.querySelector("tbody") : null;
     if (!tbody) return;
+    var grouped = table.getAttribute("data-grouped") === "true";
     var fresh = document.createDocumentFragment();
+    var group = null;
     rows.forEach(function (row) {
+      if (grouped && row.group !== group) {
+        group = row.group;
+        fresh.appendChild(groupRow(group));
+      }
       fresh.appendChild(caseRow(row));
     });
     if (!rows.length) {
@@ -138,25 +157,50 @@
     if (node) node.textContent = String(value);
   }
 
+  // A paged list's "Vorige" and "Volgende" (the server gives their addresses).
+  function updatePager(id, page) {
+    var nav = document.getElementById(id + "-pager");
+    if (!nav || !page) return;
+    nav.hidden = page.pages < 2;
+    nav.querySelector(".page-number").textContent = String(page.number);
+    nav.querySelector(".page-count").textContent = String(page.pages);
+    nav.querySelector(".page-total").textContent = String(page.total);
+    [["previous", page.previous], ["next", page.next]].forEach(function (pair) {
+      var link = nav.querySelector("a." + pair[0]);
+      link.hidden = !pair[1];
+      if (pair[1]) link.setAttribute("href", pair[1]);
+    });
+  }
+
+  var knownInChat = null;
   var knownWaiting = null;
 
   function updateQueue(data) {
+    var inChat = data.in_chat || [];
+    fillTable("in-chat", inChat);
     fillTable("waiting", data.waiting || []);
     fillTable("open", data.open || []);
-    var waiting = (data.waiting || []).length;
+    updatePager("waiting", data.waiting_page);
+    updatePager("open", data.open_page);
+    var waiting = data.waiting_page ? data.waiting_page.total : (data.waiting || []).length;
+    setText("in-chat-count", inChat.length);
     setText("waiting-count", waiting);
-    setText("open-count", (data.open || []).length);
+    setText("open-count", data.open_page ? data.open_page.total : (data.open || []).length);
     setText("due-count", data.follow_ups_due);
     setText("online-count", data.online);
     setText("updated", data.updated);
-    document.title = (waiting ? "(" + waiting + ") " : "") + "Wachtrij - Advieslijn";
-    if (knownWaiting !== null && waiting > knownWaiting) {
+    var all = inChat.length + waiting;
+    document.title = (all ? "(" + all + ") " : "") + "Wachtrij - Advieslijn";
+    if (knownInChat !== null && inChat.length > knownInChat) {
+      setText("announce", "Er wacht iemand in de chat.");
+    } else if (knownWaiting !== null && waiting > knownWaiting) {
       var acute = (data.waiting || []).some(function (row) {
         return row.acute;
       });
       setText("announce", acute ? "Nieuwe vraag in de wachtrij, er is een acute vraag." :
         "Nieuwe vraag in de wachtrij.");
     }
+    knownInChat = inChat.length;
     knownWaiting = waiting;
   }
 
@@ -164,6 +208,14 @@
 
   var after = Number(body.getAttribute("data-after") || "0");
   var pageState = body.getAttribute("data-state");
+  var live = body.getAttribute("data-live") === "true";
+
+  // While the conversation is live, the transcript shows its newest message (the
+  // start of a long conversation would otherwise fill the box and hide what comes in).
+  function showNewest() {
+    var list = document.getElementById("conversation");
+    if (list && live) list.scrollTop = list.scrollHeight;
+  }
 
   function addEvent(event) {
     var tbody = document.getElementById("events");
@@ -187,6 +239,7 @@
         li.appendChild(document.createTextNode(" "));
         li.appendChild(el("span", "text", event.text));
         list.appendChild(li);
+        showNewest();
       }
     }
   }
@@ -198,6 +251,7 @@
         after = event.id;
       }
     });
+    if (typeof data.live === "boolean") live = data.live;
     setText("case-status", data.status_label);
     if (data.state !== pageState) {
       var notice = document.getElementById("changed");
@@ -215,11 +269,12 @@
 
   if (page === "queue" && pollUrl) {
     var tick = function () {
-      poll(pollUrl, updateQueue);
+      poll(pollUrl + window.location.search, updateQueue); // the same pages as shown
     };
     tick();
     window.setInterval(tick, POLL_MS);
   } else if (page === "case" && pollUrl) {
+    showNewest();
     window.setInterval(function () {
       poll(pollUrl + "?after=" + encodeURIComponent(String(after)), updateCase);
     }, POLL_MS);
