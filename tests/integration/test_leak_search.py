@@ -86,7 +86,10 @@ class Seeded:
 
 
 def buttons(messages: list[dict[str, Any]]) -> list[str]:
-    return [b["payload"] for m in messages for b in m.get("quick_replies") or []]
+    """Button payloads: REST sends Rasa's ``buttons``, socket.io Rasa's ``quick_replies``."""
+    return [
+        b["payload"] for m in messages for b in m.get("quick_replies") or m.get("buttons") or []
+    ]
 
 
 async def widget_conversation(stack: Stack) -> tuple[str, list[dict[str, Any]]]:
