@@ -26,6 +26,7 @@ from bot.catalogue import (
 )
 from bot.routing import Recommender, Router
 from scripts.check_links import Link, Result, collect_links, report, run
+from tests.unit.test_catalogue import GOOD
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = ROOT / "content" / "sources.yml"
@@ -54,16 +55,6 @@ ENGLISH_JARGON = ("push", "pull", "toolkit", "evidence", "based", "checklist", "
 EVALUATION_REPORT = "evaluatie-van-de-expertise-unit-sociale-stabiliteit-en-platform-jep"
 # National services: their links go to the national site, never to one region's.
 NATIONAL_HOSTS = {"veiligthuis": "veiligthuis.nl", "113": "113.nl", "politie": "politie.nl"}
-GOOD = {
-    "id": "x",
-    "kind": "training",
-    "title": "T",
-    "provider": "P",
-    "summary": "S",
-    "audience": ["onderwijs"],
-    "themes": ["signalen"],
-    "url": "https://example.org",
-}
 
 
 @pytest.fixture(scope="module")
